@@ -1,0 +1,50 @@
+// Bearer-key authentication for /v1 routes. Keys are compared in constant time (on their SHA-256 digests,
+// so different lengths do not leak either).
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { FastifyInstance } from 'fastify';
+import { PermissionDeniedError, UnauthenticatedError } from '../errors.js';
+import type { Access } from './route-spec.js';
+
+export type Principal = 'game' | 'admin';
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    access?: Access;
+  }
+  interface FastifyRequest {
+    principal?: Principal;
+  }
+}
+
+const digest = (s: string): Buffer => createHash('sha256').update(s).digest();
+
+export function keyMatcher(apiKey: string, adminKey: string): (presented: string) => Principal | undefined {
+  const game = digest(apiKey);
+  const admin = digest(adminKey);
+  return (presented) => {
+    const d = digest(presented);
+    // Compare with both keys every time so timing does not tell which one matched.
+    const isAdmin = timingSafeEqual(d, admin);
+    const isGame = timingSafeEqual(d, game);
+    if (isAdmin) return 'admin';
+    if (isGame) return 'game';
+    return undefined;
+  };
+}
+
+export function installAuth(app: FastifyInstance, keys: { apiKey: string; adminKey: string }): void {
+  const match = keyMatcher(keys.apiKey, keys.adminKey);
+  app.addHook('onRequest', async (req) => {
+    const access = req.routeOptions.config.access;
+    if (access === undefined || access === 'public') {
+      if (!req.url.startsWith('/v1/') && req.url !== '/v1') return;
+      // Unknown /v1 routes still need a key, so they do not reveal which routes exist.
+    }
+    const header = req.headers.authorization;
+    const m = typeof header === 'string' ? /^Bearer ([\x21-\x7e]{1,512})$/.exec(header.trim()) : null;
+    const principal = m ? match(m[1] as string) : undefined;
+    if (!principal) throw new UnauthenticatedError(header ? 'wrong API key' : 'missing Authorization: Bearer <key>');
+    if (access === 'admin' && principal !== 'admin') throw new PermissionDeniedError();
+    req.principal = principal;
+  });
+}

@@ -1,0 +1,105 @@
+// Routes are declared once with zod schemas: fastify validates with them at the edge (handlers get typed,
+// trusted values) and the OpenAPI document is generated from the same declarations.
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { z } from 'zod';
+
+export type Access = 'public' | 'game' | 'admin';
+
+export interface RouteSpec<P extends z.ZodType, Q extends z.ZodType, B extends z.ZodType> {
+  method: 'GET' | 'POST' | 'PUT' | 'DELETE';
+  url: string;
+  /** The path as OpenAPI writes it (`{id}`), when it differs from the fastify url. */
+  openapiPath?: string;
+  summary: string;
+  tag: string;
+  access: Access;
+  params?: P;
+  query?: Q;
+  body?: B;
+  /** Status codes (besides 200) this route documents. */
+  errors?: number[];
+  handler: (req: { params: z.output<P>; query: z.output<Q>; body: z.output<B>; raw: FastifyRequest }, reply: FastifyReply) => Promise<unknown>;
+}
+
+export interface RegisteredRoute {
+  method: string;
+  path: string;
+  summary: string;
+  tag: string;
+  access: Access;
+  params?: z.ZodType;
+  query?: z.ZodType;
+  body?: z.ZodType;
+  errors: number[];
+}
+
+/** Routes registered so far, per fastify instance, for the OpenAPI document. */
+const registry = new WeakMap<FastifyInstance, RegisteredRoute[]>();
+
+export function registeredRoutes(app: FastifyInstance): RegisteredRoute[] {
+  return registry.get(app) ?? [];
+}
+
+type NoSchema = z.ZodType<Record<string, unknown>>;
+
+export function defineRoute<P extends z.ZodType = NoSchema, Q extends z.ZodType = NoSchema, B extends z.ZodType = z.ZodUnknown>(
+  app: FastifyInstance,
+  spec: RouteSpec<P, Q, B>,
+): void {
+  const routes = registry.get(app) ?? [];
+  registry.set(app, routes);
+  routes.push({
+    method: spec.method,
+    path: spec.openapiPath ?? spec.url.replace(/::/g, ':').replace(/:([A-Za-z]+)/g, '{$1}'),
+    summary: spec.summary,
+    tag: spec.tag,
+    access: spec.access,
+    params: spec.params,
+    query: spec.query,
+    body: spec.body,
+    errors: spec.errors ?? [],
+  });
+  app.route({
+    method: spec.method,
+    url: spec.url,
+    config: { access: spec.access },
+    schema: {
+      ...(spec.params ? { params: spec.params } : {}),
+      ...(spec.query ? { querystring: spec.query } : {}),
+      ...(spec.body ? { body: spec.body } : {}),
+    },
+    handler: async (req, reply) =>
+      spec.handler({ params: req.params as z.output<P>, query: req.query as z.output<Q>, body: req.body as z.output<B>, raw: req }, reply),
+  });
+}
+
+/** fastify validator compiler for zod schemas. */
+export function zodValidatorCompiler({ schema }: { schema: unknown }) {
+  const zodSchema = schema as z.ZodType;
+  return (data: unknown) => {
+    const result = zodSchema.safeParse(data);
+    if (result.success) return { value: result.data };
+    return { error: new Error(formatZodError(result.error)) };
+  };
+}
+
+export function formatZodError(error: z.ZodError): string {
+  return error.issues
+    .slice(0, 5)
+    .map((issue) => {
+      const path = issue.path.length > 0 ? issue.path.join('.') : 'value';
+      if (issue.code === 'invalid_union' && issue.path.at(-1) === 'type') return `${path}: unknown type`;
+      return `${path}: ${issue.message}`;
+    })
+    .join('; ');
+}
+
+/** A query-string integer (query values arrive as strings). */
+export function queryInt(min: number, max: number, fallback?: number) {
+  const base = z
+    .string()
+    .regex(/^-?\d{1,16}$/, 'must be an integer')
+    .transform(Number)
+    .pipe(z.number().int().min(min).max(max));
+  return fallback === undefined ? base : base.optional().transform((v) => v ?? fallback);
+}

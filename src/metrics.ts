@@ -1,0 +1,40 @@
+// Every Prometheus metric Realmstate exports, in one registry per realm (tests run several realms in one process).
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+export class Metrics {
+  readonly registry = new Registry();
+
+  readonly httpRequests = new Counter({ name: 'realmstate_http_requests_total', help: 'HTTP requests by route, method and status', labelNames: ['route', 'method', 'status'] as const, registers: [this.registry] });
+  readonly httpDuration = new Histogram({
+    name: 'realmstate_http_request_duration_seconds', help: 'HTTP request latency by route', labelNames: ['route', 'method'] as const,
+    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5], registers: [this.registry],
+  });
+
+  readonly groupCommitEvents = new Histogram({
+    name: 'realmstate_group_commit_batch_events', help: 'Events per group-commit transaction', labelNames: ['shard'] as const,
+    buckets: [1, 2, 5, 10, 25, 50, 100, 250, 500, 1000], registers: [this.registry],
+  });
+  readonly groupCommitSeconds = new Histogram({
+    name: 'realmstate_group_commit_seconds', help: 'Duration of a group-commit transaction', labelNames: ['shard'] as const,
+    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1], registers: [this.registry],
+  });
+  readonly groupCommitFailures = new Counter({ name: 'realmstate_group_commit_failures_total', help: 'Group-commit transactions that failed', labelNames: ['shard'] as const, registers: [this.registry] });
+  readonly appendQueue = new Gauge({ name: 'realmstate_append_queue_events', help: 'Events applied in memory and not yet committed', labelNames: ['shard'] as const, registers: [this.registry] });
+  readonly batchedRebased = new Counter({ name: 'realmstate_batched_rebased_total', help: 'Acknowledged batched appends re-applied after another process wrote the same player', registers: [this.registry] });
+  readonly batchedDropped = new Counter({ name: 'realmstate_batched_dropped_total', help: 'Acknowledged batched appends that could not be re-applied (see the error log)', registers: [this.registry] });
+
+  readonly writeBehindPending = new Gauge({ name: 'realmstate_write_behind_pending', help: 'Players whose row waits for the write-behind flush', registers: [this.registry] });
+  readonly writeBehindFlushed = new Counter({ name: 'realmstate_write_behind_flushed_total', help: 'Player rows written by the write-behind', registers: [this.registry] });
+  readonly writeBehindStatements = new Counter({ name: 'realmstate_write_behind_statements_total', help: 'Upsert statements sent by the write-behind', registers: [this.registry] });
+  readonly writeBehindFailed = new Counter({ name: 'realmstate_write_behind_failed_total', help: 'Write-behind flushes of a shard that failed (and will be retried)', registers: [this.registry] });
+
+  readonly snapshots = new Counter({ name: 'realmstate_snapshots_total', help: 'Snapshots written', registers: [this.registry] });
+  readonly playerLoads = new Counter({ name: 'realmstate_player_loads_total', help: 'Player state loads by source', labelNames: ['source'] as const, registers: [this.registry] });
+  readonly activePlayers = new Gauge({ name: 'realmstate_active_players', help: 'Players held in memory', registers: [this.registry] });
+
+  readonly reads = new Counter({ name: 'realmstate_player_reads_total', help: 'Player reads by the source that served them', labelNames: ['source'] as const, registers: [this.registry] });
+
+  constructor(options: { defaultMetrics?: boolean } = {}) {
+    if (options.defaultMetrics) collectDefaultMetrics({ register: this.registry, prefix: 'realmstate_process_' });
+  }
+}

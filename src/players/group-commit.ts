@@ -1,0 +1,275 @@
+// Group commit for one shard: appends from many requests share one transaction, with one unnest insert
+// for events, one for outbox rows and one for snapshots. A seq conflict (another process wrote the same player)
+// fails only that player's items; a shard that is down keeps `batched` items and retries with backoff.
+import { isDeepStrictEqual } from 'node:util';
+import type { Logger } from 'pino';
+import { RealmError, UnavailableError } from '../errors.js';
+import type { SqlShard } from '../backends/postgres/index.js';
+import { isCommitUnknown } from '../backends/postgres/index.js';
+import { eventsAt, insertEvents, insertOutbox, type EventRow } from '../events/event-log.js';
+import type { Metrics } from '../metrics.js';
+import type { Durability, RecordedEvent } from './player-events.js';
+import type { PlayerState } from './player-state.js';
+import { writeSnapshots, type SnapshotWrite } from './state-rows.js';
+
+/** Another writer committed this player's seq first; the in-memory state of the player is stale. */
+export class StaleWriteError extends RealmError {
+  constructor(playerId: string) {
+    super('conflict', `player ${playerId} was changed by another writer`);
+  }
+}
+
+export function isStaleWrite(err: unknown): err is StaleWriteError {
+  return err instanceof StaleWriteError;
+}
+
+export interface CommitItem {
+  playerId: string;
+  events: RecordedEvent[];
+  /** The player's state after these events. */
+  state: PlayerState;
+  snapshot: SnapshotWrite | undefined;
+  durability: Durability;
+}
+
+interface Queued extends CommitItem {
+  due: number;
+  resolve: () => void;
+  reject: (err: unknown) => void;
+}
+
+export interface GroupCommitOptions {
+  maxEvents: number;
+  maxDelayMs: number;
+  batchedFlushMs: number;
+}
+
+const ROLLBACK = Symbol('rollback');
+const MAX_BACKOFF_MS = 2000;
+
+export class GroupCommitter {
+  private queue: Queued[] = [];
+  private queuedEvents = 0;
+  private queuedBatched = 0;
+  private flushing = false;
+  private timer: NodeJS.Timeout | undefined;
+  private timerDue = Infinity;
+  private failures = 0;
+  private retryAt = 0;
+  /** After a COMMIT whose outcome is unknown, rows already in the log that equal ours are ours. */
+  private verifyOwn = false;
+  private readonly shardLabel: string;
+  private idle: Array<() => void> = [];
+
+  constructor(
+    private readonly shard: SqlShard,
+    private readonly options: GroupCommitOptions,
+    private readonly onCommitted: (item: CommitItem) => void,
+    private readonly metrics: Metrics,
+    private readonly log: Logger,
+  ) {
+    this.shardLabel = String(shard.index);
+  }
+
+  /** False while the shard is failing and not yet due for a retry: `sync` appends fail fast. */
+  available(now = Date.now()): boolean {
+    return this.failures === 0 || now >= this.retryAt;
+  }
+
+  /** Events applied in memory and not committed yet. */
+  get pendingEvents(): number {
+    return this.queuedEvents;
+  }
+
+  /** `batched` appends acknowledged and not committed yet. */
+  get pendingBatched(): number {
+    return this.queuedBatched;
+  }
+
+  enqueue(item: CommitItem): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      const delay = item.durability === 'sync' ? this.options.maxDelayMs : this.options.batchedFlushMs;
+      this.queue.push({ ...item, due: Date.now() + delay, resolve, reject });
+      this.queuedEvents += item.events.length;
+      if (item.durability === 'batched') this.queuedBatched++;
+      this.metrics.appendQueue.labels(this.shardLabel).set(this.queuedEvents);
+      this.kick();
+    });
+  }
+
+  /** Resolves once everything queued now or later has committed (or `deadline` passed). */
+  async drain(deadline: number): Promise<boolean> {
+    while (this.queue.length > 0 || this.flushing) {
+      if (Date.now() >= deadline) return false;
+      // Flush now, whatever the delays say; still honour the backoff of a failing shard.
+      if (!this.flushing && this.available()) void this.flush();
+      await new Promise<void>((resolve) => {
+        this.idle.push(resolve);
+        setTimeout(resolve, Math.min(100, Math.max(0, deadline - Date.now())));
+      });
+    }
+    return true;
+  }
+
+  private kick(): void {
+    if (this.flushing || this.queue.length === 0) return;
+    const now = Date.now();
+    let due = this.queuedEvents >= this.options.maxEvents ? now : this.earliestDue();
+    if (this.failures > 0) due = Math.max(due, this.retryAt);
+    if (due <= now) {
+      this.clearTimer();
+      void this.flush();
+      return;
+    }
+    if (this.timer && this.timerDue <= due) return;
+    this.clearTimer();
+    this.timerDue = due;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.timerDue = Infinity;
+      void this.flush();
+    }, due - now);
+  }
+
+  private earliestDue(): number {
+    let due = Infinity;
+    for (const q of this.queue) if (q.due < due) due = q.due;
+    return due;
+  }
+
+  private clearTimer(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    this.timerDue = Infinity;
+  }
+
+  private take(): Queued[] {
+    let events = 0;
+    let n = 0;
+    while (n < this.queue.length) {
+      const size = (this.queue[n] as Queued).events.length;
+      if (n > 0 && events + size > this.options.maxEvents) break;
+      events += size;
+      n++;
+    }
+    return this.queue.slice(0, n);
+  }
+
+  private settle(done: ReadonlySet<Queued>): void {
+    this.queue = this.queue.filter((q) => !done.has(q));
+    this.queuedEvents = 0;
+    this.queuedBatched = 0;
+    for (const q of this.queue) {
+      this.queuedEvents += q.events.length;
+      if (q.durability === 'batched') this.queuedBatched++;
+    }
+    this.metrics.appendQueue.labels(this.shardLabel).set(this.queuedEvents);
+  }
+
+  private async flush(): Promise<void> {
+    if (this.flushing || this.queue.length === 0) return;
+    this.flushing = true;
+    this.clearTimer();
+    const batch = this.take();
+    const finished = new Set<Queued>();
+    const started = performance.now();
+    try {
+      const { committed, stale } = await this.commit(batch);
+      this.failures = 0;
+      this.verifyOwn = false;
+      this.metrics.groupCommitSeconds.labels(this.shardLabel).observe((performance.now() - started) / 1000);
+      this.metrics.groupCommitEvents.labels(this.shardLabel).observe(committed.reduce((n, q) => n + q.events.length, 0));
+      for (const q of committed) finished.add(q);
+      for (const q of stale) finished.add(q);
+      this.settle(finished);
+      for (const q of committed) {
+        try {
+          this.onCommitted(q);
+        } catch (err) {
+          this.log.error({ err, playerId: q.playerId }, 'after-commit bookkeeping failed');
+        }
+        q.resolve();
+      }
+      for (const q of stale) q.reject(new StaleWriteError(q.playerId));
+    } catch (err) {
+      this.failures++;
+      this.retryAt = Date.now() + Math.min(MAX_BACKOFF_MS, 25 * 2 ** this.failures);
+      this.metrics.groupCommitFailures.labels(this.shardLabel).inc();
+      if (isCommitUnknown(err)) {
+        // The commit may have landed: keep every item and check the log on the retry.
+        this.verifyOwn = true;
+        this.log.warn({ err, shard: this.shard.index }, 'commit outcome unknown; retrying with verification');
+      } else {
+        // Nothing was written. Sync callers get 503 now; acknowledged batched items stay queued in order.
+        const failure = err instanceof UnavailableError ? err : new UnavailableError(`shard ${this.shard.index} write failed: ${(err as Error).message}`, { cause: err });
+        if (this.failures === 1 || this.failures % 20 === 0) this.log.error({ err, shard: this.shard.index, failures: this.failures }, 'group commit failed');
+        const syncItems = batch.filter((q) => q.durability === 'sync');
+        for (const q of syncItems) finished.add(q);
+        this.settle(finished);
+        for (const q of syncItems) q.reject(failure);
+      }
+    } finally {
+      this.flushing = false;
+      for (const wake of this.idle.splice(0)) wake();
+      this.kick();
+    }
+  }
+
+  /** Commits what it can of `batch`; returns what committed and which items lost a seq race. */
+  private async commit(batch: Queued[]): Promise<{ committed: Queued[]; stale: Queued[] }> {
+    let pending = batch;
+    const stale: Queued[] = [];
+    const ours: Queued[] = [];
+    while (pending.length > 0) {
+      const rows: EventRow[] = pending.flatMap((q) => q.events.map((e) => ({ playerId: q.playerId, ...e })));
+      const snapshots = pending.flatMap((q) => (q.snapshot ? [q.snapshot] : []));
+      let conflict = false;
+      try {
+        await this.shard.transaction(async (tx) => {
+          const inserted = await insertEvents(tx, rows);
+          if (inserted !== rows.length) {
+            conflict = true;
+            throw ROLLBACK;
+          }
+          await insertOutbox(tx, rows);
+          await writeSnapshots(tx, snapshots);
+        });
+        return { committed: [...ours, ...pending], stale };
+      } catch (err) {
+        if (!conflict) throw err;
+      }
+      // Someone else's rows (or ours, from a commit whose outcome was unknown) are at some of our keys.
+      const existing = await eventsAt(this.shard, rows);
+      const byKey = new Map(existing.map((r) => [`${r.playerId}\u0000${r.seq}`, r]));
+      const losers = new Set<string>();
+      const already = new Set<string>();
+      for (const q of pending) {
+        const found = q.events.map((e) => byKey.get(`${q.playerId}\u0000${e.seq}`));
+        if (found.every((f) => f === undefined)) continue;
+        const mine = this.verifyOwn && found.every((f, i) => f !== undefined && sameEvent(f, q.events[i] as RecordedEvent));
+        (mine ? already : losers).add(q.playerId);
+      }
+      const next: Queued[] = [];
+      let lost = false;
+      for (const q of pending) {
+        // Once a player lost a race, its later items in the batch build on the lost state too.
+        if (losers.has(q.playerId)) {
+          stale.push(q);
+          lost = true;
+        } else if (already.has(q.playerId) && q.events.every((e) => byKey.has(`${q.playerId}\u0000${e.seq}`))) ours.push(q);
+        else next.push(q);
+      }
+      if (!lost && next.length === pending.length) throw new Error('event insert conflicted but no conflicting row was found');
+      pending = next;
+    }
+    return { committed: ours, stale };
+  }
+
+  close(): void {
+    this.clearTimer();
+  }
+}
+
+function sameEvent(stored: EventRow, mine: RecordedEvent): boolean {
+  return stored.type === mine.type && stored.recordedAt === mine.recordedAt && isDeepStrictEqual(stored.data, mine.data);
+}

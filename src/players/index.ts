@@ -1,0 +1,10 @@
+export type { PlayerState, JsonValue } from './player-state.js';
+export { NAME_PATTERN, isValidName, reviveState } from './player-state.js';
+export {
+  playerEventSchema, appendRequestSchema, PLAYER_EVENT_TYPES, MAX_EVENTS_PER_APPEND, MAX_DATA_VALUE_BYTES,
+  type PlayerEvent, type PlayerEventType, type RecordedEvent, type Durability, type AppendRequest,
+} from './player-events.js';
+export { applyEvents, replay, STATE_LIMITS } from './reducers.js';
+export { PlayerStore, assertPlayerId, type AppendOptions, type AppendResult, type CommitListener } from './player-store.js';
+export { PlayerQueries, MAX_BATCH_GET, type PlayerRead, type ReadSource, type Consistency, type EventsPage } from './player-queries.js';
+export { loadPlayers, type LoadSource } from './state-rows.js';

@@ -1,0 +1,52 @@
+// The built-in event types of API.md, as zod schemas: the HTTP edge and the library validate with the same ones.
+import { z } from 'zod';
+import { NAME_PATTERN, type JsonValue } from './player-state.js';
+
+export const MAX_SAFE = Number.MAX_SAFE_INTEGER;
+/** Largest `data.set` value, as UTF-8 JSON. */
+export const MAX_DATA_VALUE_BYTES = 16 * 1024;
+export const MAX_EVENTS_PER_APPEND = 100;
+
+const name = z.string().regex(NAME_PATTERN, 'must be 1–64 characters of A-Z a-z 0-9 _ - . :');
+// zod's int() already means a safe integer; the explicit bounds make the message say so.
+const safeInt = z.number().int().min(-MAX_SAFE).max(MAX_SAFE);
+const positiveQty = z.number().int().min(1).max(MAX_SAFE);
+
+const boundedJson = (z.json() as z.ZodType<JsonValue>).refine(
+  (v) => Buffer.byteLength(JSON.stringify(v), 'utf8') <= MAX_DATA_VALUE_BYTES,
+  { message: `value must be at most ${MAX_DATA_VALUE_BYTES} bytes of JSON` },
+);
+
+export const playerEventSchema = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('stat.add'), data: z.object({ stat: name, amount: safeInt }).strict() }).strict(),
+  z.object({ type: z.literal('stat.set'), data: z.object({ stat: name, value: safeInt }).strict() }).strict(),
+  z.object({ type: z.literal('stat.max'), data: z.object({ stat: name, value: safeInt }).strict() }).strict(),
+  z.object({ type: z.literal('item.grant'), data: z.object({ item: name, qty: positiveQty }).strict() }).strict(),
+  z.object({ type: z.literal('item.consume'), data: z.object({ item: name, qty: positiveQty }).strict() }).strict(),
+  z.object({ type: z.literal('data.set'), data: z.object({ key: name, value: boundedJson }).strict() }).strict(),
+  z.object({ type: z.literal('data.unset'), data: z.object({ key: name }).strict() }).strict(),
+]);
+
+export type PlayerEvent = z.infer<typeof playerEventSchema>;
+export type PlayerEventType = PlayerEvent['type'];
+export const PLAYER_EVENT_TYPES: readonly PlayerEventType[] = ['stat.add', 'stat.set', 'stat.max', 'item.grant', 'item.consume', 'data.set', 'data.unset'];
+
+export type Durability = 'sync' | 'batched';
+
+export const appendRequestSchema = z
+  .object({
+    events: z.array(playerEventSchema).min(1, 'at least one event').max(MAX_EVENTS_PER_APPEND, `at most ${MAX_EVENTS_PER_APPEND} events`),
+    expectedSeq: z.number().int().min(0).max(MAX_SAFE).optional(),
+    durability: z.enum(['sync', 'batched']).optional(),
+  })
+  .strict();
+
+export type AppendRequest = z.infer<typeof appendRequestSchema>;
+
+/** An event as stored in the log. */
+export interface RecordedEvent {
+  seq: number;
+  type: PlayerEventType;
+  data: PlayerEvent['data'];
+  recordedAt: string;
+}

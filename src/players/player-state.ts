@@ -1,0 +1,51 @@
+// The player state document of API.md and the names it allows.
+
+export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
+
+export interface PlayerState {
+  playerId: string;
+  /** Seq of the last event applied; 0 never appears in a stored state (a player exists from seq 1). */
+  seq: number;
+  stats: Record<string, number>;
+  items: Record<string, number>;
+  data: Record<string, JsonValue>;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** Player ids, and stat, item and data key names: 1–64 of A-Z a-z 0-9 _ - . : */
+export const NAME_PATTERN = /^[A-Za-z0-9_\-.:]{1,64}$/;
+
+export function isValidName(value: unknown): value is string {
+  return typeof value === 'string' && NAME_PATTERN.test(value);
+}
+
+/**
+ * Maps with a null prototype: names such as "constructor" or "__proto__" are legal stat names,
+ * and on a plain object they would read inherited values or set the prototype.
+ */
+export function nullProtoCopy<V>(source: Readonly<Record<string, V>> | undefined): Record<string, V> {
+  return Object.assign(Object.create(null) as Record<string, V>, source);
+}
+
+export function emptyState(playerId: string, at: string): PlayerState {
+  return { playerId, seq: 0, stats: nullProtoCopy({}), items: nullProtoCopy({}), data: nullProtoCopy({}), createdAt: at, updatedAt: at };
+}
+
+/** A state read back from JSON (database, cache) with its maps made safe again. */
+export function reviveState(raw: PlayerState): PlayerState {
+  return {
+    playerId: raw.playerId,
+    seq: Number(raw.seq),
+    stats: nullProtoCopy(raw.stats),
+    items: nullProtoCopy(raw.items),
+    data: nullProtoCopy(raw.data),
+    createdAt: raw.createdAt,
+    updatedAt: raw.updatedAt,
+  };
+}
+
+/** A shallow copy whose maps can be changed without touching `state`. */
+export function draftOf(state: PlayerState): PlayerState {
+  return { ...state, stats: nullProtoCopy(state.stats), items: nullProtoCopy(state.items), data: nullProtoCopy(state.data) };
+}

@@ -1,0 +1,291 @@
+// The command side: appends events to a player, one request at a time per player, through the shard's
+// group committer; keeps active players in memory and feeds the write-behind and snapshots.
+import type { Logger } from 'pino';
+import { ConflictError, InvalidArgumentError, UnavailableError } from '../errors.js';
+import type { SqlCluster } from '../backends/postgres/index.js';
+import type { Metrics } from '../metrics.js';
+import type { ShardRouter } from '../sharding/index.js';
+import type { EngineOptions } from '../settings.js';
+import { GroupCommitter, isStaleWrite, type CommitItem } from './group-commit.js';
+import type { Durability, PlayerEvent, RecordedEvent } from './player-events.js';
+import { isValidName, type PlayerState } from './player-state.js';
+import { applyEvents } from './reducers.js';
+import { loadPlayers, type LoadSource } from './state-rows.js';
+import { WriteBehind } from './write-behind.js';
+
+export interface AppendOptions {
+  /** The seq the player must be at (0: must not exist yet). */
+  expectedSeq?: number;
+  /** `sync` (default): resolve after the commit. `batched`: after the in-memory apply. */
+  durability?: Durability;
+}
+
+export interface AppendResult {
+  seq: number;
+  state: PlayerState;
+}
+
+/** Called after every commit with the committed events and the state they produced (cache, stream, boards). */
+export type CommitListener = (state: PlayerState, events: readonly RecordedEvent[]) => void;
+
+interface Entry {
+  /** Applied state, including batched events not yet committed; null: the player does not exist. */
+  state: PlayerState | null;
+  /** Bumped when the entry is reloaded, so a failing request does not revert someone else's state. */
+  generation: number;
+  /** Items enqueued and not yet committed. */
+  inflight: number;
+  snapshotSeq: number;
+  snapshotAt: number;
+}
+
+interface Lock {
+  tail: Promise<void>;
+  holders: number;
+}
+
+const MAX_STALE_RETRIES = 5;
+
+export function assertPlayerId(playerId: string): void {
+  if (!isValidName(playerId)) throw new InvalidArgumentError('player id must be 1–64 characters of A-Z a-z 0-9 _ - . :');
+}
+
+export class PlayerStore {
+  private readonly entries = new Map<string, Entry>();
+  private readonly locks = new Map<string, Lock>();
+  private readonly committers: GroupCommitter[];
+  readonly writeBehind: WriteBehind;
+  private readonly listeners: CommitListener[] = [];
+  private closed = false;
+
+  constructor(
+    private readonly cluster: SqlCluster,
+    private readonly router: ShardRouter,
+    private readonly options: EngineOptions,
+    private readonly metrics: Metrics,
+    private readonly log: Logger,
+  ) {
+    this.writeBehind = new WriteBehind(cluster.shards, { intervalMs: options.writeBehindIntervalMs, maxDirty: options.writeBehindMaxDirty }, metrics, log);
+    this.writeBehind.onFlushed = () => this.evict();
+    this.committers = cluster.shards.map(
+      (shard) =>
+        new GroupCommitter(
+          shard,
+          { maxEvents: options.groupCommitMaxEvents, maxDelayMs: options.groupCommitMaxDelayMs, batchedFlushMs: options.batchedFlushMs },
+          (item) => this.committed(shard.index, item),
+          metrics,
+          log,
+        ),
+    );
+  }
+
+  start(): void {
+    this.writeBehind.start();
+  }
+
+  onCommit(listener: CommitListener): void {
+    this.listeners.push(listener);
+  }
+
+  /** Players acknowledged but not yet fully persisted: dirty rows plus uncommitted batched appends. */
+  get pendingPlayers(): number {
+    return this.writeBehind.size + this.committers.reduce((n, c) => n + c.pendingBatched, 0);
+  }
+
+  async append(playerId: string, events: readonly PlayerEvent[], options: AppendOptions = {}): Promise<AppendResult> {
+    assertPlayerId(playerId);
+    if (this.closed) throw new UnavailableError('the server is shutting down');
+    const durability = options.durability ?? 'sync';
+    const shard = this.router.shardOf(playerId);
+    const committer = this.committers[shard] as GroupCommitter;
+    if (!committer.available()) throw new UnavailableError(`shard ${shard} is unavailable; retrying in the background`);
+    if (durability === 'batched' && this.pendingPlayers >= this.options.writeBehindMaxPending) {
+      throw new UnavailableError(`too many unpersisted players (${this.pendingPlayers}); retry shortly or use durability "sync"`);
+    }
+    return this.withLock(playerId, async () => {
+      for (let attempt = 0; ; attempt++) {
+        const entry = await this.entry(playerId, shard);
+        const current = entry.state?.seq ?? 0;
+        if (options.expectedSeq !== undefined && options.expectedSeq !== current) {
+          throw new ConflictError(`expected seq ${options.expectedSeq}, player ${playerId} is at ${current}`, current);
+        }
+        const recordedAt = new Date().toISOString();
+        const next = applyEvents(entry.state, playerId, events, recordedAt);
+        const recorded: RecordedEvent[] = events.map((e, i) => ({ seq: current + i + 1, type: e.type, data: e.data, recordedAt }));
+        const before = { state: entry.state, snapshotSeq: entry.snapshotSeq, snapshotAt: entry.snapshotAt, generation: entry.generation };
+        const item: CommitItem = { playerId, events: recorded, state: next, snapshot: this.snapshotFor(entry, next), durability };
+        entry.state = next;
+        entry.inflight++;
+        const done = committer.enqueue(item);
+        if (durability === 'batched') {
+          done.then(
+            () => void entry.inflight--,
+            (err: unknown) => {
+              entry.inflight--;
+              this.batchedFailed(playerId, shard, item, err);
+            },
+          );
+          return { seq: next.seq, state: next };
+        }
+        try {
+          await done;
+          return { seq: next.seq, state: next };
+        } catch (err) {
+          if (isStaleWrite(err)) {
+            this.invalidate(playerId);
+            if (options.expectedSeq === undefined && attempt < MAX_STALE_RETRIES) continue;
+            const fresh = await this.entry(playerId, shard);
+            throw new ConflictError(`player ${playerId} was changed by another writer`, fresh.state?.seq ?? 0);
+          }
+          if (entry.generation === before.generation) {
+            entry.state = before.state;
+            entry.snapshotSeq = before.snapshotSeq;
+            entry.snapshotAt = before.snapshotAt;
+          }
+          throw err;
+        } finally {
+          entry.inflight--;
+        }
+      }
+    });
+  }
+
+  /** The player as this process holds it in memory (including batched appends not yet committed), if it does. */
+  peek(playerId: string): PlayerState | null | undefined {
+    return this.entries.get(playerId)?.state;
+  }
+
+  /** Loads committed states from the shard primaries, all shards in parallel; a failing shard fails the call. */
+  async loadCommitted(playerIds: readonly string[]): Promise<Map<string, { state: PlayerState; source: LoadSource }>> {
+    const out = new Map<string, { state: PlayerState; source: LoadSource }>();
+    await this.router.fanOut(playerIds, async (shard, ids) => {
+      const loaded = await loadPlayers(this.cluster.shards[shard] as NonNullable<SqlCluster['shards'][number]>, ids);
+      for (const [id, l] of loaded) out.set(id, l);
+    });
+    return out;
+  }
+
+  /** Waits until every acknowledged append is committed and every dirty row written (or the deadline passes). */
+  async flush(timeoutMs = this.options.shutdownTimeoutMs): Promise<boolean> {
+    const deadline = Date.now() + timeoutMs;
+    const drained = await Promise.all(this.committers.map((c) => c.drain(deadline)));
+    const rows = await this.writeBehind.flushAll(deadline);
+    return drained.every(Boolean) && rows;
+  }
+
+  /** Stops taking appends, flushes everything, stops the timers. */
+  async close(timeoutMs = this.options.shutdownTimeoutMs): Promise<boolean> {
+    this.closed = true;
+    const ok = await this.flush(timeoutMs);
+    this.writeBehind.stop();
+    for (const c of this.committers) c.close();
+    if (!ok) this.log.error({ pendingEvents: this.committers.reduce((n, c) => n + c.pendingEvents, 0), dirtyRows: this.writeBehind.size }, 'shutdown deadline passed with unpersisted data');
+    return ok;
+  }
+
+  private snapshotFor(entry: Entry, next: PlayerState): CommitItem['snapshot'] {
+    const now = Date.now();
+    const due = next.seq - entry.snapshotSeq >= this.options.snapshotEvery || now - entry.snapshotAt >= this.options.snapshotIntervalMs;
+    if (!due) return undefined;
+    const keepFrom = entry.snapshotSeq;
+    entry.snapshotSeq = next.seq;
+    entry.snapshotAt = now;
+    return { state: next, keepFrom, takenAt: new Date(now).toISOString() };
+  }
+
+  private committed(shard: number, item: CommitItem): void {
+    this.writeBehind.markDirty(shard, item.state);
+    if (item.snapshot) this.metrics.snapshots.inc();
+    for (const listener of this.listeners) {
+      try {
+        listener(item.state, item.events);
+      } catch (err) {
+        this.log.error({ err, playerId: item.playerId }, 'commit listener failed');
+      }
+    }
+  }
+
+  /**
+   * A batched append failed after it was acknowledged. Only a lost seq race (another process wrote the player)
+   * gets here: re-apply its events on the fresh state so the acknowledged intent is not lost.
+   */
+  private batchedFailed(playerId: string, shard: number, item: CommitItem, err: unknown): void {
+    if (!isStaleWrite(err)) {
+      this.log.error({ err, playerId }, 'batched append failed');
+      this.metrics.batchedDropped.inc();
+      return;
+    }
+    this.invalidate(playerId);
+    const events = item.events.map((e) => ({ type: e.type, data: e.data }) as PlayerEvent);
+    this.append(playerId, events, { durability: 'batched' }).then(
+      () => this.metrics.batchedRebased.inc(),
+      (rebaseErr: unknown) => {
+        this.metrics.batchedDropped.inc();
+        this.log.error({ err: rebaseErr, playerId, shard, events: item.events.length }, 'acknowledged batched append could not be re-applied');
+      },
+    );
+  }
+
+  private invalidate(playerId: string): void {
+    const entry = this.entries.get(playerId);
+    if (!entry) return;
+    this.entries.delete(playerId);
+    entry.generation++;
+  }
+
+  private async entry(playerId: string, shard: number): Promise<Entry> {
+    const existing = this.entries.get(playerId);
+    if (existing) {
+      // Most recently used last: eviction walks from the front.
+      this.entries.delete(playerId);
+      this.entries.set(playerId, existing);
+      this.metrics.playerLoads.labels('memory').inc();
+      return existing;
+    }
+    const loaded = (await loadPlayers(this.cluster.shards[shard] as NonNullable<SqlCluster['shards'][number]>, [playerId])).get(playerId);
+    this.metrics.playerLoads.labels(loaded?.source ?? 'replay').inc();
+    const entry: Entry = {
+      state: loaded?.state ?? null,
+      generation: 0,
+      inflight: 0,
+      snapshotSeq: loaded?.snapshotSeq ?? 0,
+      snapshotAt: loaded?.snapshotAt ?? Date.now(),
+    };
+    this.entries.set(playerId, entry);
+    this.evict();
+    return entry;
+  }
+
+  /** Drops least recently used players that are clean: nothing uncommitted, row written, nobody waiting on them. */
+  private evict(): void {
+    let excess = this.entries.size - this.options.maxActivePlayers;
+    if (excess > 0) {
+      for (const [id, entry] of this.entries) {
+        if (excess <= 0) break;
+        if (entry.inflight > 0 || this.locks.has(id) || this.writeBehind.isDirty(this.router.shardOf(id), id)) continue;
+        this.entries.delete(id);
+        excess--;
+      }
+    }
+    this.metrics.activePlayers.set(this.entries.size);
+  }
+
+  private async withLock<T>(playerId: string, fn: () => Promise<T>): Promise<T> {
+    let lock = this.locks.get(playerId);
+    if (!lock) {
+      lock = { tail: Promise.resolve(), holders: 0 };
+      this.locks.set(playerId, lock);
+    }
+    lock.holders++;
+    const previous = lock.tail;
+    let release!: () => void;
+    lock.tail = new Promise<void>((resolve) => (release = resolve));
+    try {
+      await previous;
+      return await fn();
+    } finally {
+      release();
+      if (--lock.holders === 0) this.locks.delete(playerId);
+    }
+  }
+}

@@ -1,0 +1,110 @@
+// Pure reducers of the built-in events. `applyEvents` never changes its input: it works on one draft
+// and either returns the new state or throws RejectedError (and then nothing is to be written).
+import { RejectedError } from '../errors.js';
+import { MAX_SAFE, type PlayerEvent, type RecordedEvent } from './player-events.js';
+import { draftOf, emptyState, type PlayerState } from './player-state.js';
+
+/** Caps that keep one player's document small enough to load, cache and snapshot quickly. */
+export const STATE_LIMITS = Object.freeze({ stats: 1024, items: 1024, dataKeys: 256 });
+
+function reject(index: number, message: string): never {
+  throw new RejectedError(`event ${index}: ${message}`, { eventIndex: index });
+}
+
+function countKeys(map: Record<string, unknown>): number {
+  let n = 0;
+  for (const _ in map) n++;
+  return n;
+}
+
+function ensureRoom(index: number, map: Record<string, unknown>, key: string, limit: number, what: string): void {
+  if (!(key in map) && countKeys(map) >= limit) reject(index, `a player has at most ${limit} ${what}`);
+}
+
+/** Applies one event to a draft in place. `index` only labels the error. */
+export function applyToDraft(draft: PlayerState, event: PlayerEvent, index = 0): void {
+  switch (event.type) {
+    case 'stat.add': {
+      const { stat, amount } = event.data;
+      const next = (draft.stats[stat] ?? 0) + amount;
+      if (next < 0) reject(index, `stat "${stat}" would be ${next}, below 0`);
+      if (next > MAX_SAFE) reject(index, `stat "${stat}" would exceed 2^53-1`);
+      ensureRoom(index, draft.stats, stat, STATE_LIMITS.stats, 'stats');
+      draft.stats[stat] = next;
+      return;
+    }
+    case 'stat.set': {
+      const { stat, value } = event.data;
+      if (value < 0) reject(index, `stat "${stat}" cannot be set to ${value}, below 0`);
+      ensureRoom(index, draft.stats, stat, STATE_LIMITS.stats, 'stats');
+      draft.stats[stat] = value;
+      return;
+    }
+    case 'stat.max': {
+      const { stat, value } = event.data;
+      if (value < 0) reject(index, `stat "${stat}" cannot be ${value}, below 0`);
+      ensureRoom(index, draft.stats, stat, STATE_LIMITS.stats, 'stats');
+      draft.stats[stat] = Math.max(draft.stats[stat] ?? 0, value);
+      return;
+    }
+    case 'item.grant': {
+      const { item, qty } = event.data;
+      const next = (draft.items[item] ?? 0) + qty;
+      if (next > MAX_SAFE) reject(index, `item "${item}" would exceed 2^53-1`);
+      ensureRoom(index, draft.items, item, STATE_LIMITS.items, 'kinds of items');
+      draft.items[item] = next;
+      return;
+    }
+    case 'item.consume': {
+      const { item, qty } = event.data;
+      const have = draft.items[item] ?? 0;
+      if (have < qty) reject(index, `cannot consume ${qty} "${item}", the player has ${have}`);
+      if (have === qty) delete draft.items[item];
+      else draft.items[item] = have - qty;
+      return;
+    }
+    case 'data.set': {
+      const { key, value } = event.data;
+      ensureRoom(index, draft.data, key, STATE_LIMITS.dataKeys, 'data keys');
+      draft.data[key] = value;
+      return;
+    }
+    case 'data.unset': {
+      delete draft.data[event.data.key];
+      return;
+    }
+    default: {
+      const unknown: { type: string } = event;
+      reject(index, `unknown event type "${unknown.type}"`);
+    }
+  }
+}
+
+/**
+ * Applies `events` (all or nothing) to `state` (null: the player does not exist yet).
+ * Each event takes the next seq; `recordedAt` stamps createdAt (first event) and updatedAt.
+ */
+export function applyEvents(state: PlayerState | null, playerId: string, events: readonly PlayerEvent[], recordedAt: string): PlayerState {
+  const draft = state === null ? emptyState(playerId, recordedAt) : draftOf(state);
+  events.forEach((event, i) => applyToDraft(draft, event, i));
+  draft.seq += events.length;
+  draft.updatedAt = recordedAt;
+  return draft;
+}
+
+/**
+ * Replays recorded events on top of `base` (null: from nothing). Events must continue base's seq without gaps;
+ * this is the reference fold that served state, snapshots and `state-at` are checked against.
+ */
+export function replay(base: PlayerState | null, playerId: string, events: readonly RecordedEvent[]): PlayerState | null {
+  if (events.length === 0) return base;
+  const first = events[0] as RecordedEvent;
+  const draft = base === null ? emptyState(playerId, first.recordedAt) : draftOf(base);
+  for (const event of events) {
+    if (event.seq !== draft.seq + 1) throw new Error(`player ${playerId}: event seq ${event.seq} does not follow ${draft.seq}`);
+    applyToDraft(draft, { type: event.type, data: event.data } as PlayerEvent, event.seq);
+    draft.seq = event.seq;
+    draft.updatedAt = event.recordedAt;
+  }
+  return draft;
+}

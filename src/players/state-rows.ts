@@ -1,0 +1,100 @@
+// SQL of the `players` row (write-behind) and of snapshots, and loading a player's newest state:
+// the newer of (its row, its latest snapshot) plus the events after it.
+import type { SqlExecutor } from '../backends/postgres/index.js';
+import { readEventsAfter } from '../events/event-log.js';
+import { replay } from './reducers.js';
+import { reviveState, type PlayerState } from './player-state.js';
+
+export type LoadSource = 'row' | 'snapshot' | 'replay';
+
+export interface LoadedPlayer {
+  state: PlayerState;
+  source: LoadSource;
+  /** Seq and time of the latest snapshot (0 and undefined when there is none). */
+  snapshotSeq: number;
+  snapshotAt: number | undefined;
+}
+
+interface BaseRow {
+  player_id: string;
+  source: 'row' | 'snapshot';
+  seq: number;
+  state: PlayerState;
+  at: Date;
+}
+
+/** Loads the current committed state of each id (absent from the map: no such player). */
+export async function loadPlayers(db: SqlExecutor, playerIds: readonly string[]): Promise<Map<string, LoadedPlayer>> {
+  const baseRows = await db.query<BaseRow>(
+    `SELECT player_id, 'row' AS source, seq, state, updated_at AS at FROM players WHERE player_id = ANY($1::text[])
+     UNION ALL
+     (SELECT DISTINCT ON (player_id) player_id, 'snapshot' AS source, seq, state, taken_at AS at
+        FROM player_snapshots WHERE player_id = ANY($1::text[]) ORDER BY player_id, seq DESC)`,
+    [playerIds],
+  );
+  const bases = new Map<string, { row?: BaseRow; snapshot?: BaseRow }>();
+  for (const r of baseRows) {
+    const b = bases.get(r.player_id) ?? {};
+    b[r.source] = r;
+    bases.set(r.player_id, b);
+  }
+  const after = new Map<string, number>();
+  for (const id of playerIds) {
+    const b = bases.get(id);
+    after.set(id, Math.max(Number(b?.row?.seq ?? 0), Number(b?.snapshot?.seq ?? 0)));
+  }
+  const events = await readEventsAfter(db, after);
+  const out = new Map<string, LoadedPlayer>();
+  for (const id of playerIds) {
+    const b = bases.get(id);
+    const rowSeq = Number(b?.row?.seq ?? 0);
+    const snapSeq = Number(b?.snapshot?.seq ?? 0);
+    let base: BaseRow | undefined;
+    if (b?.row && rowSeq >= snapSeq) base = b.row;
+    else base = b?.snapshot;
+    const state = replay(base ? reviveState(base.state) : null, id, events.get(id) ?? []);
+    if (state === null) continue;
+    out.set(id, {
+      state,
+      source: base?.source ?? 'replay',
+      snapshotSeq: snapSeq,
+      snapshotAt: b?.snapshot ? b.snapshot.at.getTime() : undefined,
+    });
+  }
+  return out;
+}
+
+/** Batched upsert of `players` rows that never moves a row back in seq. Returns the rows sent. */
+export async function upsertPlayerRows(db: SqlExecutor, states: readonly PlayerState[]): Promise<void> {
+  await db.query(
+    `INSERT INTO players (player_id, seq, state, updated_at)
+     SELECT * FROM unnest($1::text[], $2::bigint[], $3::jsonb[], $4::timestamptz[])
+     ON CONFLICT (player_id) DO UPDATE SET seq = excluded.seq, state = excluded.state, updated_at = excluded.updated_at
+      WHERE players.seq < excluded.seq`,
+    [states.map((s) => s.playerId), states.map((s) => s.seq), states.map((s) => JSON.stringify(s)), states.map((s) => s.updatedAt)],
+  );
+}
+
+export interface SnapshotWrite {
+  state: PlayerState;
+  /** Snapshots of this player below this seq are deleted (the previous one is kept). */
+  keepFrom: number;
+  takenAt: string;
+}
+
+export async function writeSnapshots(tx: SqlExecutor, snapshots: readonly SnapshotWrite[]): Promise<void> {
+  if (snapshots.length === 0) return;
+  await tx.query(
+    `INSERT INTO player_snapshots (player_id, seq, state, taken_at)
+     SELECT * FROM unnest($1::text[], $2::bigint[], $3::jsonb[], $4::timestamptz[])
+     ON CONFLICT (player_id, seq) DO NOTHING`,
+    [snapshots.map((s) => s.state.playerId), snapshots.map((s) => s.state.seq), snapshots.map((s) => JSON.stringify(s.state)), snapshots.map((s) => s.takenAt)],
+  );
+  const pruned = snapshots.filter((s) => s.keepFrom > 0);
+  if (pruned.length === 0) return;
+  await tx.query(
+    `DELETE FROM player_snapshots s USING unnest($1::text[], $2::bigint[]) AS k(player_id, keep_from)
+      WHERE s.player_id = k.player_id AND s.seq < k.keep_from`,
+    [pruned.map((s) => s.state.playerId), pruned.map((s) => s.keepFrom)],
+  );
+}

@@ -1,0 +1,256 @@
+// Infrastructure settings from the environment, validated before anything starts.
+// Every variable is listed in ENV_VARS (the README's table is generated from the same list).
+import { resolve } from 'node:path';
+import { z } from 'zod';
+
+/** Tuning of the persistence engine. Each field's default is in DEFAULT_ENGINE_OPTIONS. */
+export interface EngineOptions {
+  /** Most events one group-commit transaction carries. Default 1000. */
+  groupCommitMaxEvents: number;
+  /** How long the first `sync` append of a group waits for company before the commit. Default 5 ms. */
+  groupCommitMaxDelayMs: number;
+  /** Longest time a `batched` append stays uncommitted. Default 1000 ms. */
+  batchedFlushMs: number;
+  /** Period of the write-behind flush of the `players` row. Default 5000 ms. */
+  writeBehindIntervalMs: number;
+  /** Flush the `players` rows early once this many players are dirty. Default 10000. */
+  writeBehindMaxDirty: number;
+  /** Past this many dirty or uncommitted players, `batched` appends get 503 instead of growing memory. Default 100000. */
+  writeBehindMaxPending: number;
+  /** Take a snapshot every this many events of a player. Default 100. */
+  snapshotEvery: number;
+  /** Take a snapshot of an active player at least this often. Default 300000 ms (5 min). */
+  snapshotIntervalMs: number;
+  /** Players kept in memory; only clean players are evicted. Default 100000. */
+  maxActivePlayers: number;
+  /** Time-to-live of a cache entry; it only bounds memory, entries are replaced on every commit. Default 300000 ms. */
+  cacheTtlMs: number;
+  /** Entries of the in-process cache used when there is no Redis. Default 100000. */
+  cacheMaxEntries: number;
+  /** Longest a shutdown waits for pending writes before giving up. Default 30000 ms. */
+  shutdownTimeoutMs: number;
+}
+
+export const DEFAULT_ENGINE_OPTIONS: Readonly<EngineOptions> = Object.freeze({
+  groupCommitMaxEvents: 1000,
+  groupCommitMaxDelayMs: 5,
+  batchedFlushMs: 1000,
+  writeBehindIntervalMs: 5000,
+  writeBehindMaxDirty: 10_000,
+  writeBehindMaxPending: 100_000,
+  snapshotEvery: 100,
+  snapshotIntervalMs: 300_000,
+  maxActivePlayers: 100_000,
+  cacheTtlMs: 300_000,
+  cacheMaxEntries: 100_000,
+  shutdownTimeoutMs: 30_000,
+});
+
+export interface Settings {
+  host: string;
+  port: number;
+  dataDir: string;
+  /** One PostgreSQL URL per shard; empty means embedded PGlite. */
+  databaseUrls: string[];
+  /** One replica URL per shard ('' for a shard without a replica); empty means none. */
+  databaseReplicaUrls: string[];
+  /** Number of shards: the number of DATABASE_URLS, else REALMSTATE_SHARDS (default 4). */
+  shards: number;
+  redisUrl: string | undefined;
+  redisRegionUrls: Record<string, string>;
+  /** Prefix of every Redis key, so several deployments or tests can share one Redis. Default `rs:`. */
+  redisKeyPrefix: string;
+  natsUrl: string | undefined;
+  /** JetStream stream that receives the events. Default `REALMSTATE_EVENTS`. */
+  natsStream: string;
+  /** Subject prefix of published events: `<prefix>.<type>`. Default `realmstate.events`. */
+  natsSubjectPrefix: string;
+  configFile: string | undefined;
+  apiKey: string | undefined;
+  adminKey: string | undefined;
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  engine: EngineOptions;
+}
+
+export class SettingsError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid settings:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'SettingsError';
+  }
+}
+
+interface EnvVar {
+  name: string;
+  default: string;
+  doc: string;
+}
+
+const ENGINE_ENV: ReadonlyArray<[keyof EngineOptions, string, string]> = [
+  ['groupCommitMaxEvents', 'REALMSTATE_GROUP_COMMIT_MAX_EVENTS', 'most events in one group-commit transaction'],
+  ['groupCommitMaxDelayMs', 'REALMSTATE_GROUP_COMMIT_MAX_DELAY_MS', 'how long a sync append waits to share a commit'],
+  ['batchedFlushMs', 'REALMSTATE_BATCHED_FLUSH_MS', 'longest a `batched` append stays uncommitted'],
+  ['writeBehindIntervalMs', 'REALMSTATE_WRITE_BEHIND_INTERVAL_MS', 'period of the `players` row flush'],
+  ['writeBehindMaxDirty', 'REALMSTATE_WRITE_BEHIND_MAX_DIRTY', 'flush early at this many dirty players'],
+  ['writeBehindMaxPending', 'REALMSTATE_WRITE_BEHIND_MAX_PENDING', 'past this many pending players, `batched` appends get 503'],
+  ['snapshotEvery', 'REALMSTATE_SNAPSHOT_EVERY', 'snapshot every N events of a player'],
+  ['snapshotIntervalMs', 'REALMSTATE_SNAPSHOT_INTERVAL_MS', 'snapshot an active player at least this often'],
+  ['maxActivePlayers', 'REALMSTATE_MAX_ACTIVE_PLAYERS', 'players kept in memory (only clean ones are evicted)'],
+  ['cacheTtlMs', 'REALMSTATE_CACHE_TTL_MS', 'cache entry time-to-live (bounds memory only)'],
+  ['cacheMaxEntries', 'REALMSTATE_CACHE_MAX_ENTRIES', 'entries of the in-process cache used without Redis'],
+  ['shutdownTimeoutMs', 'REALMSTATE_SHUTDOWN_TIMEOUT_MS', 'longest a shutdown waits for pending writes'],
+];
+
+/** Every environment variable Realmstate reads, with its default and meaning. */
+export const ENV_VARS: readonly EnvVar[] = [
+  { name: 'HOST', default: '127.0.0.1', doc: 'address the HTTP server listens on' },
+  { name: 'PORT', default: '8080', doc: 'port the HTTP server listens on' },
+  { name: 'REALMSTATE_DATA_DIR', default: './.realmstate', doc: 'embedded database, generated keys' },
+  { name: 'DATABASE_URLS', default: '(embedded PGlite)', doc: 'comma-separated PostgreSQL URLs, one per shard' },
+  { name: 'DATABASE_REPLICA_URLS', default: '(none)', doc: 'comma-separated replica URLs, one per shard (empty entry: no replica)' },
+  { name: 'REALMSTATE_SHARDS', default: '4', doc: 'shard count in embedded mode (one schema each); must match DATABASE_URLS when both are set' },
+  { name: 'REDIS_URL', default: '(in-process)', doc: 'Redis for the cache and leaderboards' },
+  { name: 'REDIS_REGION_URLS', default: '(REDIS_URL)', doc: '`region=url,…`: a Redis per leaderboard region' },
+  { name: 'REDIS_KEY_PREFIX', default: 'rs:', doc: 'prefix of every Redis key' },
+  { name: 'NATS_URL', default: '(in-process bus)', doc: 'NATS server with JetStream for the event stream' },
+  { name: 'REALMSTATE_NATS_STREAM', default: 'REALMSTATE_EVENTS', doc: 'JetStream stream name' },
+  { name: 'REALMSTATE_NATS_SUBJECT_PREFIX', default: 'realmstate.events', doc: 'events go to `<prefix>.<type>`' },
+  { name: 'REALMSTATE_CONFIG', default: '(built-in defaults)', doc: 'game config YAML file, hot reloaded' },
+  { name: 'REALMSTATE_API_KEY', default: '(generated, stored in the data dir)', doc: 'game-server key' },
+  { name: 'REALMSTATE_ADMIN_KEY', default: '(generated, stored in the data dir)', doc: 'admin key (also valid on game-server routes)' },
+  { name: 'LOG_LEVEL', default: 'info', doc: 'pino level: fatal, error, warn, info, debug, trace, silent' },
+  ...ENGINE_ENV.map(([field, name, doc]) => ({ name, default: String(DEFAULT_ENGINE_OPTIONS[field]), doc })),
+];
+
+const PLAIN_NAME = /^[A-Za-z0-9_-]{1,64}$/;
+
+function parseUrl(problems: string[], variable: string, raw: string, protocols: string[]): string | undefined {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    problems.push(`${variable}: "${redact(raw)}" is not a URL (expected ${protocols[0]}//host:port/…)`);
+    return undefined;
+  }
+  if (!protocols.includes(url.protocol)) {
+    problems.push(`${variable}: "${redact(raw)}" must start with ${protocols.map((p) => `${p}//`).join(' or ')}`);
+    return undefined;
+  }
+  if (url.hostname === '') {
+    problems.push(`${variable}: "${redact(raw)}" has no host`);
+    return undefined;
+  }
+  return raw;
+}
+
+/** Hides a password in a URL so settings errors never print secrets. */
+export function redact(raw: string): string {
+  try {
+    const url = new URL(raw);
+    if (url.password !== '') url.password = '***';
+    return url.toString();
+  } catch {
+    return raw.replace(/\/\/([^:/@]+):[^@]*@/, '//$1:***@');
+  }
+}
+
+function splitList(raw: string | undefined): string[] {
+  if (raw === undefined || raw.trim() === '') return [];
+  return raw.split(',').map((s) => s.trim());
+}
+
+const intSchema = (min: number) => z.coerce.number().int().min(min).max(Number.MAX_SAFE_INTEGER);
+
+function parseInteger(problems: string[], variable: string, raw: string | undefined, fallback: number, min: number): number {
+  if (raw === undefined || raw.trim() === '') return fallback;
+  const parsed = intSchema(min).safeParse(raw.trim());
+  if (!parsed.success || !/^-?\d+$/.test(raw.trim())) {
+    problems.push(`${variable}: "${raw}" must be an integer ≥ ${min}`);
+    return fallback;
+  }
+  return parsed.data;
+}
+
+/** Reads and validates the settings; throws SettingsError listing every bad variable at once. */
+export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
+  const problems: string[] = [];
+
+  const port = parseInteger(problems, 'PORT', env.PORT, 8080, 0);
+  if (port > 65535) problems.push(`PORT: "${env.PORT}" must be at most 65535`);
+
+  const databaseUrls = splitList(env.DATABASE_URLS)
+    .map((u) => parseUrl(problems, 'DATABASE_URLS', u, ['postgres:', 'postgresql:']))
+    .filter((u): u is string => u !== undefined);
+  const replicaRaw = splitList(env.DATABASE_REPLICA_URLS);
+  const databaseReplicaUrls = replicaRaw.map((u) => (u === '' ? '' : (parseUrl(problems, 'DATABASE_REPLICA_URLS', u, ['postgres:', 'postgresql:']) ?? '')));
+  if (replicaRaw.length > 0 && databaseUrls.length === 0) problems.push('DATABASE_REPLICA_URLS needs DATABASE_URLS');
+  if (replicaRaw.length > 0 && replicaRaw.length !== splitList(env.DATABASE_URLS).length) {
+    problems.push(`DATABASE_REPLICA_URLS has ${replicaRaw.length} entries but DATABASE_URLS has ${splitList(env.DATABASE_URLS).length}; give one per shard (an empty entry for none)`);
+  }
+
+  const shardsRaw = env.REALMSTATE_SHARDS;
+  let shards = parseInteger(problems, 'REALMSTATE_SHARDS', shardsRaw, databaseUrls.length > 0 ? databaseUrls.length : 4, 1);
+  if (shards > 4096) problems.push(`REALMSTATE_SHARDS: ${shards} is more than the 4096 slots`);
+  if (databaseUrls.length > 0) {
+    if (shardsRaw !== undefined && shardsRaw.trim() !== '' && shards !== databaseUrls.length) {
+      problems.push(`REALMSTATE_SHARDS is ${shards} but DATABASE_URLS names ${databaseUrls.length} databases`);
+    }
+    shards = databaseUrls.length;
+  }
+
+  const redisUrl = env.REDIS_URL?.trim() ? parseUrl(problems, 'REDIS_URL', env.REDIS_URL.trim(), ['redis:', 'rediss:']) : undefined;
+  const redisRegionUrls: Record<string, string> = {};
+  for (const pair of splitList(env.REDIS_REGION_URLS)) {
+    const eq = pair.indexOf('=');
+    const region = eq > 0 ? pair.slice(0, eq).trim() : '';
+    if (!PLAIN_NAME.test(region)) {
+      problems.push(`REDIS_REGION_URLS: "${redact(pair)}" must be region=redis://host:port`);
+      continue;
+    }
+    const url = parseUrl(problems, `REDIS_REGION_URLS (${region})`, pair.slice(eq + 1).trim(), ['redis:', 'rediss:']);
+    if (url !== undefined) redisRegionUrls[region] = url;
+  }
+  const natsUrl = env.NATS_URL?.trim() ? parseUrl(problems, 'NATS_URL', env.NATS_URL.trim(), ['nats:', 'tls:']) : undefined;
+
+  const natsStream = env.REALMSTATE_NATS_STREAM?.trim() || 'REALMSTATE_EVENTS';
+  if (!PLAIN_NAME.test(natsStream)) problems.push(`REALMSTATE_NATS_STREAM: "${natsStream}" must be 1–64 of A-Z a-z 0-9 _ -`);
+  const natsSubjectPrefix = env.REALMSTATE_NATS_SUBJECT_PREFIX?.trim() || 'realmstate.events';
+  if (!/^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/.test(natsSubjectPrefix)) {
+    problems.push(`REALMSTATE_NATS_SUBJECT_PREFIX: "${natsSubjectPrefix}" must be dot-separated tokens without wildcards`);
+  }
+
+  for (const name of ['REALMSTATE_API_KEY', 'REALMSTATE_ADMIN_KEY'] as const) {
+    const key = env[name];
+    if (key !== undefined && key !== '' && key.length < 16) problems.push(`${name}: a key must be at least 16 characters`);
+  }
+
+  const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+  const logLevelRaw = (env.LOG_LEVEL?.trim() || 'info') as Settings['logLevel'];
+  if (!logLevels.includes(logLevelRaw)) problems.push(`LOG_LEVEL: "${logLevelRaw}" must be one of ${logLevels.join(', ')}`);
+
+  const engine = { ...DEFAULT_ENGINE_OPTIONS };
+  for (const [field, name] of ENGINE_ENV) {
+    const min = field === 'groupCommitMaxDelayMs' ? 0 : 1;
+    engine[field] = parseInteger(problems, name, env[name], DEFAULT_ENGINE_OPTIONS[field], min);
+  }
+
+  if (problems.length > 0) throw new SettingsError(problems);
+  return {
+    host: env.HOST?.trim() || '127.0.0.1',
+    port,
+    dataDir: resolve(env.REALMSTATE_DATA_DIR?.trim() || './.realmstate'),
+    databaseUrls,
+    databaseReplicaUrls,
+    shards,
+    redisUrl,
+    redisRegionUrls,
+    redisKeyPrefix: env.REDIS_KEY_PREFIX ?? 'rs:',
+    natsUrl,
+    natsStream,
+    natsSubjectPrefix,
+    configFile: env.REALMSTATE_CONFIG?.trim() ? resolve(env.REALMSTATE_CONFIG.trim()) : undefined,
+    apiKey: env.REALMSTATE_API_KEY || undefined,
+    adminKey: env.REALMSTATE_ADMIN_KEY || undefined,
+    logLevel: logLevelRaw,
+    engine,
+  };
+}
