@@ -24,34 +24,76 @@ export interface CreateRealmOptions {
 
 export type BackendStatus = 'up' | 'down';
 
-export class Realm {
+export interface RealmParts {
+  settings: Settings;
+  log: Logger;
+  metrics: Metrics;
+  keys: ApiKeys;
+  sql: SqlCluster;
+  router: ShardRouter;
+  players: PlayerStore;
+  queries: PlayerQueries;
+}
+
+type Check = () => Promise<unknown>;
+
+export class Realm implements RealmParts {
+  readonly settings: Settings;
+  readonly log: Logger;
+  readonly metrics: Metrics;
+  readonly keys: ApiKeys;
+  readonly sql: SqlCluster;
+  readonly router: ShardRouter;
+  readonly players: PlayerStore;
+  readonly queries: PlayerQueries;
+
+  private readonly checks = new Map<string, Check>();
+  /** Run in reverse order of registration on close: what was built last stops first. */
+  private readonly closers: Array<{ name: string; close: () => Promise<unknown> }> = [];
+  private readonly descriptions: string[] = [];
   private closing: Promise<boolean> | undefined;
 
-  constructor(
-    readonly settings: Settings,
-    readonly log: Logger,
-    readonly metrics: Metrics,
-    readonly sql: SqlCluster,
-    readonly router: ShardRouter,
-    readonly players: PlayerStore,
-    readonly queries: PlayerQueries,
-    readonly keys: ApiKeys,
-  ) {}
+  constructor(parts: RealmParts) {
+    this.settings = parts.settings;
+    this.log = parts.log;
+    this.metrics = parts.metrics;
+    this.keys = parts.keys;
+    this.sql = parts.sql;
+    this.router = parts.router;
+    this.players = parts.players;
+    this.queries = parts.queries;
+    this.sql.shards.forEach((s) => this.addReadinessCheck(`shard-${s.index}`, () => s.query('SELECT 1')));
+    this.sql.replicas.forEach((r, i) => {
+      if (r) this.addReadinessCheck(`replica-${i}`, () => r.query('SELECT 1'));
+    });
+    this.describeBackend(`players: ${this.sql.describe()}`);
+  }
+
+  /** Adds a backend to /readyz: `check` resolves when the backend answers. */
+  addReadinessCheck(name: string, check: Check): void {
+    this.checks.set(name, check);
+  }
+
+  /** Registers a step of the shutdown; steps run in reverse order of registration. */
+  onClose(name: string, close: () => Promise<unknown>): void {
+    this.closers.push({ name, close });
+  }
+
+  /** Adds a part to the start-up line that says which backends are in use. */
+  describeBackend(text: string): void {
+    this.descriptions.push(text);
+  }
 
   /** One line saying which backends are in use, without secrets. */
   describe(): string {
-    return `players: ${this.sql.describe()}`;
+    return this.descriptions.join('; ');
   }
 
   async readiness(): Promise<Record<string, BackendStatus>> {
-    const checks: Array<[string, Promise<unknown>]> = this.sql.shards.map((s) => [`shard-${s.index}`, s.query('SELECT 1')]);
-    this.sql.replicas.forEach((r, i) => {
-      if (r) checks.push([`replica-${i}`, r.query('SELECT 1')]);
-    });
     const out: Record<string, BackendStatus> = {};
     await Promise.all(
-      checks.map(async ([name, check]) => {
-        out[name] = await withTimeout(check, 1000).then(
+      [...this.checks].map(async ([name, check]) => {
+        out[name] = await withTimeout(check(), 1000).then(
           () => 'up' as const,
           () => 'down' as const,
         );
@@ -63,9 +105,17 @@ export class Realm {
   /** Flushes everything acknowledged and closes the backends. Resolves false if some data could not be persisted. */
   close(): Promise<boolean> {
     this.closing ??= (async () => {
-      const flushed = await this.players.close();
-      await this.sql.close();
-      return flushed;
+      let ok = true;
+      for (const { name, close } of [...this.closers].reverse()) {
+        try {
+          const result = await close();
+          if (result === false) ok = false;
+        } catch (err) {
+          ok = false;
+          this.log.error({ err, step: name }, 'shutdown step failed');
+        }
+      }
+      return ok;
     })();
     return this.closing;
   }
@@ -84,7 +134,7 @@ function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
 async function openSql(settings: Settings, options: CreateRealmOptions): Promise<SqlCluster> {
   if (options.sql) return typeof options.sql === 'function' ? options.sql() : options.sql;
   if (settings.databaseUrls.length > 0) return new PgCluster(settings.databaseUrls, settings.databaseReplicaUrls);
-  return PgliteCluster.open(options.inMemory ? undefined : `${settings.dataDir}`, settings.shards);
+  return PgliteCluster.open(options.inMemory ? undefined : settings.dataDir, settings.shards);
 }
 
 export async function createRealm(options: CreateRealmOptions = {}): Promise<Realm> {
@@ -93,15 +143,20 @@ export async function createRealm(options: CreateRealmOptions = {}): Promise<Rea
   const keys = resolveApiKeys(settings.dataDir, settings.apiKey, settings.adminKey);
   const metrics = new Metrics({ defaultMetrics: options.processMetrics ?? true });
   const sql = await openSql(settings, options);
+  let realm: Realm | undefined;
   try {
     await migrateCluster(sql);
     const router = new ShardRouter(SlotMap.even(sql.shards.length));
     const players = new PlayerStore(sql, router, settings.engine, metrics, log);
     const queries = new PlayerQueries(players, sql, router, metrics);
+    realm = new Realm({ settings, log, metrics, keys, sql, router, players, queries });
+    realm.onClose('sql', () => sql.close());
+    realm.onClose('players', () => players.close());
     players.start();
-    return new Realm(settings, log, metrics, sql, router, players, queries, keys);
+    return realm;
   } catch (err) {
-    await sql.close().catch(() => {});
+    if (realm) await realm.close().catch(() => {});
+    else await sql.close().catch(() => {});
     throw err;
   }
 }

@@ -1,0 +1,19 @@
+// One NATS connection per process, reconnecting forever; JetStream and core pub/sub share it.
+import { connect, type NatsConnection } from 'nats';
+
+export interface NatsConnectOptions {
+  name?: string;
+  /** Wait this long for the first connection. Default 5000 ms. */
+  timeoutMs?: number;
+}
+
+export async function connectNats(url: string, options: NatsConnectOptions = {}): Promise<NatsConnection> {
+  return connect({
+    servers: url,
+    name: options.name ?? 'realmstate',
+    timeout: options.timeoutMs ?? 5000,
+    reconnect: true,
+    maxReconnectAttempts: -1,
+    reconnectTimeWait: 250,
+  });
+}
