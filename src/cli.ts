@@ -3,7 +3,7 @@ import { parseArgs } from 'node:util';
 import { migrateCluster } from './backends/postgres/index.js';
 import { buildServer } from './http/server.js';
 import { createLogger } from './log.js';
-import { createRealm } from './realm.js';
+import { createRealm, openSql } from './realm.js';
 import { loadSettings, SettingsError, type Settings } from './settings.js';
 
 const USAGE = `usage: realmstate <command>
@@ -63,10 +63,13 @@ async function serve(): Promise<void> {
 
 async function migrate(): Promise<void> {
   const settings = settingsOrExit();
-  const realm = await createRealm({ settings, logger: createLogger('warn'), processMetrics: false });
-  const applied = await migrateCluster(realm.sql);
-  applied.forEach((names, shard) => console.log(`shard ${shard}: ${names.length ? names.join(', ') : 'up to date'}`));
-  await realm.close();
+  const sql = await openSql(settings);
+  try {
+    const applied = await migrateCluster(sql);
+    applied.forEach((names, shard) => console.log(`shard ${shard}: ${names.length ? names.join(', ') : 'up to date'}`));
+  } finally {
+    await sql.close();
+  }
 }
 
 async function replayCommand(args: string[]): Promise<void> {

@@ -131,7 +131,8 @@ function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
   });
 }
 
-async function openSql(settings: Settings, options: CreateRealmOptions): Promise<SqlCluster> {
+/** Opens the SQL cluster the settings describe (PostgreSQL shards, or the embedded PGlite), without migrating it. */
+export async function openSql(settings: Settings, options: Pick<CreateRealmOptions, 'sql' | 'inMemory'> = {}): Promise<SqlCluster> {
   if (options.sql) return typeof options.sql === 'function' ? options.sql() : options.sql;
   if (settings.databaseUrls.length > 0) return new PgCluster(settings.databaseUrls, settings.databaseReplicaUrls);
   return PgliteCluster.open(options.inMemory ? undefined : settings.dataDir, settings.shards);

@@ -150,6 +150,11 @@ export class PlayerStore {
     });
   }
 
+  /** Players held in memory now. */
+  get activeCount(): number {
+    return this.entries.size;
+  }
+
   /** The player as this process holds it in memory (including batched appends not yet committed), if it does. */
   peek(playerId: string): PlayerState | null | undefined {
     return this.entries.get(playerId)?.state;
@@ -160,7 +165,10 @@ export class PlayerStore {
     const out = new Map<string, { state: PlayerState; source: LoadSource }>();
     await this.router.fanOut(playerIds, async (shard, ids) => {
       const loaded = await loadPlayers(this.cluster.shards[shard] as NonNullable<SqlCluster['shards'][number]>, ids);
-      for (const [id, l] of loaded) out.set(id, l);
+      for (const [id, l] of loaded) {
+        out.set(id, l);
+        this.metrics.playerLoads.labels(l.source).inc();
+      }
     });
     return out;
   }
