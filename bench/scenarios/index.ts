@@ -1,0 +1,7 @@
+// Every benchmark scenario, in the order `npm run bench` runs them.
+import type { Scenario } from '../harness.js';
+import { groupCommitScenario } from './group-commit.js';
+import { snapshotScenario } from './snapshot-load.js';
+import { writeBehindScenario } from './write-behind.js';
+
+export const SCENARIOS: Scenario[] = [writeBehindScenario, groupCommitScenario, snapshotScenario];
