@@ -32,6 +32,15 @@ export class Metrics {
   readonly playerLoads = new Counter({ name: 'realmstate_player_loads_total', help: 'Player state loads by source', labelNames: ['source'] as const, registers: [this.registry] });
   readonly activePlayers = new Gauge({ name: 'realmstate_active_players', help: 'Players held in memory', registers: [this.registry] });
 
+  readonly outboxLagRows = new Gauge({ name: 'realmstate_outbox_lag_rows', help: 'Outbox rows not yet published, per shard (refreshed by the relay holding the shard)', labelNames: ['shard'] as const, registers: [this.registry] });
+  readonly outboxLagSeconds = new Gauge({ name: 'realmstate_outbox_lag_seconds', help: 'Age of the oldest unpublished outbox row, per shard', labelNames: ['shard'] as const, registers: [this.registry] });
+  readonly outboxPublished = new Counter({ name: 'realmstate_outbox_published_total', help: 'Events published to the stream, per shard', labelNames: ['shard'] as const, registers: [this.registry] });
+  readonly outboxPublishFailures = new Counter({ name: 'realmstate_outbox_publish_failures_total', help: 'Relay rounds that failed (stream or database down) and will be retried', labelNames: ['shard'] as const, registers: [this.registry] });
+  readonly projectionEvents = new Counter({ name: 'realmstate_projection_events_total', help: 'Events handled by projections (skipped: already applied)', labelNames: ['projection', 'result'] as const, registers: [this.registry] });
+
+  readonly cacheReads = new Counter({ name: 'realmstate_cache_reads_total', help: 'Player cache lookups by result', labelNames: ['result'] as const, registers: [this.registry] });
+  readonly cacheWriteFailures = new Counter({ name: 'realmstate_cache_write_failures_total', help: 'Cache writes that failed (retried in the background)', registers: [this.registry] });
+
   readonly reads = new Counter({ name: 'realmstate_player_reads_total', help: 'Player reads by the source that served them', labelNames: ['source'] as const, registers: [this.registry] });
 
   constructor(options: { defaultMetrics?: boolean } = {}) {

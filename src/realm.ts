@@ -1,10 +1,22 @@
 // The composition root: builds the backends the settings ask for and the services on top of them.
 // Only this file picks adapters; services see ports.
 import type { Logger } from 'pino';
+import type { Redis } from 'ioredis';
 import { resolveApiKeys, type ApiKeys } from './api-keys.js';
+import { DeferredBus } from './backends/deferred-bus.js';
+import type { EventBus } from './backends/event-bus.js';
+import { MemoryBus } from './backends/memory/memory-bus.js';
+import { MemoryPlayerCache } from './backends/memory/memory-player-cache.js';
+import { JetStreamBus } from './backends/nats/jetstream-bus.js';
+import { connectNats } from './backends/nats/nats-connection.js';
+import type { PlayerCache } from './backends/player-cache.js';
 import { migrateCluster, PgCluster, PgliteCluster, type SqlCluster } from './backends/postgres/index.js';
+import { connectRedis, createRedisClient } from './backends/redis/redis-client.js';
+import { RedisPlayerCache } from './backends/redis/redis-player-cache.js';
+import { OutboxRelay, ProjectionRunner } from './events/index.js';
 import { createLogger } from './log.js';
 import { Metrics } from './metrics.js';
+import { CacheUpdater } from './players/cache-updater.js';
 import { PlayerQueries, PlayerStore } from './players/index.js';
 import { loadSettings, type Settings } from './settings.js';
 import { ShardRouter, SlotMap } from './sharding/index.js';
@@ -20,6 +32,8 @@ export interface CreateRealmOptions {
   inMemory?: boolean;
   /** Export Node.js process metrics. Default true. */
   processMetrics?: boolean;
+  /** Options of the outbox relay (tests shorten its polling). */
+  relay?: ConstructorParameters<typeof OutboxRelay>[4];
 }
 
 export type BackendStatus = 'up' | 'down';
@@ -33,6 +47,13 @@ export interface RealmParts {
   router: ShardRouter;
   players: PlayerStore;
   queries: PlayerQueries;
+  /** The event stream (JetStream, or the in-process bus). */
+  bus: EventBus;
+  cache: PlayerCache;
+  /** Redis client of the cache and leaderboards, when REDIS_URL is set. */
+  redis: Redis | undefined;
+  relay: OutboxRelay;
+  projections: ProjectionRunner;
 }
 
 type Check = () => Promise<unknown>;
@@ -46,6 +67,11 @@ export class Realm implements RealmParts {
   readonly router: ShardRouter;
   readonly players: PlayerStore;
   readonly queries: PlayerQueries;
+  readonly bus: EventBus;
+  readonly cache: PlayerCache;
+  readonly redis: Redis | undefined;
+  readonly relay: OutboxRelay;
+  readonly projections: ProjectionRunner;
 
   private readonly checks = new Map<string, Check>();
   /** Run in reverse order of registration on close: what was built last stops first. */
@@ -62,11 +88,20 @@ export class Realm implements RealmParts {
     this.router = parts.router;
     this.players = parts.players;
     this.queries = parts.queries;
+    this.bus = parts.bus;
+    this.cache = parts.cache;
+    this.redis = parts.redis;
+    this.relay = parts.relay;
+    this.projections = parts.projections;
     this.sql.shards.forEach((s) => this.addReadinessCheck(`shard-${s.index}`, () => s.query('SELECT 1')));
     this.sql.replicas.forEach((r, i) => {
       if (r) this.addReadinessCheck(`replica-${i}`, () => r.query('SELECT 1'));
     });
     this.describeBackend(`players: ${this.sql.describe()}`);
+    this.describeBackend(`cache: ${this.cache.describe()}`);
+    this.describeBackend(`stream: ${this.bus.describe()}`);
+    if (this.redis) this.addReadinessCheck('redis', () => (this.redis as Redis).ping());
+    if (this.bus.kind === 'jetstream') this.addReadinessCheck('nats', () => this.bus.ping());
   }
 
   /** Adds a backend to /readyz: `check` resolves when the backend answers. */
@@ -138,26 +173,63 @@ export async function openSql(settings: Settings, options: Pick<CreateRealmOptio
   return PgliteCluster.open(options.inMemory ? undefined : settings.dataDir, settings.shards);
 }
 
+async function openCache(settings: Settings, log: Logger): Promise<{ cache: PlayerCache; redis: Redis | undefined }> {
+  if (!settings.redisUrl) return { cache: new MemoryPlayerCache({ maxEntries: settings.engine.cacheMaxEntries, ttlMs: settings.engine.cacheTtlMs }), redis: undefined };
+  const redis = createRedisClient(settings.redisUrl);
+  // Start even if Redis is down: reads then go to the databases and the client keeps reconnecting.
+  if (!(await connectRedis(redis))) log.warn('Redis is not reachable yet; reading from the databases until it is');
+  return { cache: new RedisPlayerCache(redis, { keyPrefix: settings.redisKeyPrefix, ttlMs: settings.engine.cacheTtlMs }), redis };
+}
+
+function openBus(settings: Settings, log: Logger): EventBus {
+  const url = settings.natsUrl;
+  if (!url) return new MemoryBus();
+  // Start even if NATS is down: appends fill the outbox, which drains once the stream is reachable.
+  return new DeferredBus(
+    'jetstream',
+    'NATS JetStream',
+    async () => JetStreamBus.open(await connectNats(url, { waitOnFirstConnect: true }), { stream: settings.natsStream, subjectPrefix: settings.natsSubjectPrefix }),
+    (err) => log.warn({ err }, 'NATS JetStream is not reachable yet; events wait in the outbox'),
+  );
+}
+
 export async function createRealm(options: CreateRealmOptions = {}): Promise<Realm> {
   const settings = options.settings ?? loadSettings();
   const log = options.logger ?? createLogger(settings.logLevel);
   const keys = resolveApiKeys(settings.dataDir, settings.apiKey, settings.adminKey);
   const metrics = new Metrics({ defaultMetrics: options.processMetrics ?? true });
   const sql = await openSql(settings, options);
-  let realm: Realm | undefined;
+  const closeSteps: Array<{ name: string; close: () => Promise<unknown> }> = [{ name: 'sql', close: () => sql.close() }];
   try {
     await migrateCluster(sql);
+    const { cache, redis } = await openCache(settings, log);
+    if (redis) closeSteps.push({ name: 'redis', close: async () => redis.disconnect() });
+    const bus = openBus(settings, log);
+    closeSteps.push({ name: 'bus', close: () => bus.close() });
     const router = new ShardRouter(SlotMap.even(sql.shards.length));
     const players = new PlayerStore(sql, router, settings.engine, metrics, log);
-    const queries = new PlayerQueries(players, sql, router, metrics);
-    realm = new Realm({ settings, log, metrics, keys, sql, router, players, queries });
-    realm.onClose('sql', () => sql.close());
+    const cacheUpdater = new CacheUpdater(cache, metrics, log);
+    const queries = new PlayerQueries(players, sql, router, cache, cacheUpdater, metrics, log);
+    const relay = new OutboxRelay(sql.shards, bus, metrics, log, options.relay);
+    const projections = new ProjectionRunner(bus, sql.shards, router, metrics, log);
+    players.onCommit((shard, committed) => {
+      relay.wake(shard);
+      return cacheUpdater.write(committed.map((c) => c.state));
+    });
+    const realm = new Realm({ settings, log, metrics, keys, sql, router, players, queries, bus, cache, redis, relay, projections });
+    // Closed in reverse: players flush first, then the relay publishes what they committed, then the consumers stop.
+    for (const step of closeSteps) realm.onClose(step.name, step.close);
+    realm.onClose('projections', () => projections.stop());
+    realm.onClose('cache-updater', async () => cacheUpdater.stop());
+    // Rows the relay cannot publish now stay in the outbox (durable) for the next start: not a failed shutdown.
+    realm.onClose('relay', async () => {
+      if (!(await relay.close(Date.now() + 5000))) log.warn('stream unreachable at shutdown; unpublished events stay in the outbox');
+    });
     realm.onClose('players', () => players.close());
     players.start();
     return realm;
   } catch (err) {
-    if (realm) await realm.close().catch(() => {});
-    else await sql.close().catch(() => {});
+    for (const step of closeSteps.reverse()) await step.close().catch(() => {});
     throw err;
   }
 }

@@ -64,7 +64,8 @@ export class GroupCommitter {
   constructor(
     private readonly shard: SqlShard,
     private readonly options: GroupCommitOptions,
-    private readonly onCommitted: (item: CommitItem) => void,
+    /** Bookkeeping after a commit; items are acknowledged when the promise it returns settles. */
+    private readonly onCommitted: (items: CommitItem[]) => Promise<void>,
     private readonly metrics: Metrics,
     private readonly log: Logger,
   ) {
@@ -182,14 +183,18 @@ export class GroupCommitter {
       for (const q of committed) finished.add(q);
       for (const q of stale) finished.add(q);
       this.settle(finished);
-      for (const q of committed) {
-        try {
-          this.onCommitted(q);
-        } catch (err) {
-          this.log.error({ err, playerId: q.playerId }, 'after-commit bookkeeping failed');
-        }
-        q.resolve();
+      let after: Promise<void>;
+      try {
+        after = this.onCommitted(committed);
+      } catch (err) {
+        after = Promise.reject(err);
       }
+      // The next batch does not wait for this bookkeeping (cache writes); only these items' replies do.
+      void after
+        .catch((err: unknown) => this.log.error({ err, shard: this.shard.index }, 'after-commit bookkeeping failed'))
+        .finally(() => {
+          for (const q of committed) q.resolve();
+        });
       for (const q of stale) q.reject(new StaleWriteError(q.playerId));
     } catch (err) {
       this.failures++;

@@ -49,3 +49,15 @@ export function reviveState(raw: PlayerState): PlayerState {
 export function draftOf(state: PlayerState): PlayerState {
   return { ...state, stats: nullProtoCopy(state.stats), items: nullProtoCopy(state.items), data: nullProtoCopy(state.data) };
 }
+
+const jsonOf = new WeakMap<PlayerState, string>();
+
+/** The state as JSON text, computed once per state object (states are never changed after they are made). */
+export function stateJson(state: PlayerState): string {
+  let json = jsonOf.get(state);
+  if (json === undefined) {
+    json = JSON.stringify(state);
+    jsonOf.set(state, json);
+  }
+  return json;
+}

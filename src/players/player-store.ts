@@ -25,8 +25,17 @@ export interface AppendResult {
   state: PlayerState;
 }
 
-/** Called after every commit with the committed events and the state they produced (cache, stream, boards). */
-export type CommitListener = (state: PlayerState, events: readonly RecordedEvent[]) => void;
+/** A committed append: the events and the state they produced. */
+export interface Committed {
+  state: PlayerState;
+  events: readonly RecordedEvent[];
+}
+
+/**
+ * Called after every group commit of a shard (cache, relay). A `sync` append is acknowledged only after the
+ * promise settles, so what a listener does is visible to anyone who saw the acknowledgement. Must not throw.
+ */
+export type CommitListener = (shard: number, committed: readonly Committed[]) => Promise<void> | void;
 
 interface Entry {
   /** Applied state, including batched events not yet committed; null: the player does not exist. */
@@ -72,7 +81,7 @@ export class PlayerStore {
         new GroupCommitter(
           shard,
           { maxEvents: options.groupCommitMaxEvents, maxDelayMs: options.groupCommitMaxDelayMs, batchedFlushMs: options.batchedFlushMs },
-          (item) => this.committed(shard.index, item),
+          (items) => this.committed(shard.index, items),
           metrics,
           log,
         ),
@@ -201,16 +210,22 @@ export class PlayerStore {
     return { state: next, keepFrom, takenAt: new Date(now).toISOString() };
   }
 
-  private committed(shard: number, item: CommitItem): void {
-    this.writeBehind.markDirty(shard, item.state);
-    if (item.snapshot) this.metrics.snapshots.inc();
-    for (const listener of this.listeners) {
-      try {
-        listener(item.state, item.events);
-      } catch (err) {
-        this.log.error({ err, playerId: item.playerId }, 'commit listener failed');
-      }
+  private async committed(shard: number, items: readonly CommitItem[]): Promise<void> {
+    for (const item of items) {
+      this.writeBehind.markDirty(shard, item.state);
+      if (item.snapshot) this.metrics.snapshots.inc();
     }
+    if (this.listeners.length === 0) return;
+    const committed = items.map((i) => ({ state: i.state, events: i.events }));
+    await Promise.all(
+      this.listeners.map(async (listener) => {
+        try {
+          await listener(shard, committed);
+        } catch (err) {
+          this.log.error({ err, shard }, 'commit listener failed');
+        }
+      }),
+    );
   }
 
   /**

@@ -3,7 +3,7 @@
 import type { SqlExecutor } from '../backends/postgres/index.js';
 import { readEventsAfter } from '../events/event-log.js';
 import { replay } from './reducers.js';
-import { reviveState, type PlayerState } from './player-state.js';
+import { reviveState, stateJson, type PlayerState } from './player-state.js';
 
 export type LoadSource = 'row' | 'snapshot' | 'replay';
 
@@ -71,7 +71,7 @@ export async function upsertPlayerRows(db: SqlExecutor, states: readonly PlayerS
      SELECT * FROM unnest($1::text[], $2::bigint[], $3::jsonb[], $4::timestamptz[])
      ON CONFLICT (player_id) DO UPDATE SET seq = excluded.seq, state = excluded.state, updated_at = excluded.updated_at
       WHERE players.seq < excluded.seq`,
-    [states.map((s) => s.playerId), states.map((s) => s.seq), states.map((s) => JSON.stringify(s)), states.map((s) => s.updatedAt)],
+    [states.map((s) => s.playerId), states.map((s) => s.seq), states.map(stateJson), states.map((s) => s.updatedAt)],
   );
 }
 
@@ -88,7 +88,7 @@ export async function writeSnapshots(tx: SqlExecutor, snapshots: readonly Snapsh
     `INSERT INTO player_snapshots (player_id, seq, state, taken_at)
      SELECT * FROM unnest($1::text[], $2::bigint[], $3::jsonb[], $4::timestamptz[])
      ON CONFLICT (player_id, seq) DO NOTHING`,
-    [snapshots.map((s) => s.state.playerId), snapshots.map((s) => s.state.seq), snapshots.map((s) => JSON.stringify(s.state)), snapshots.map((s) => s.takenAt)],
+    [snapshots.map((s) => s.state.playerId), snapshots.map((s) => s.state.seq), snapshots.map((s) => stateJson(s.state)), snapshots.map((s) => s.takenAt)],
   );
   const pruned = snapshots.filter((s) => s.keepFrom > 0);
   if (pruned.length === 0) return;

@@ -41,6 +41,9 @@ export class WriteBehind {
   }
 
   start(): void {
+    // The first flush is one interval after the start, not at the first tick.
+    const now = Date.now();
+    this.shards.forEach((_, i) => (this.lastRun[i] ??= now));
     this.timer ??= setInterval(() => this.flushDue(), Math.max(10, Math.min(this.options.intervalMs, 1000)));
     this.timer.unref();
   }

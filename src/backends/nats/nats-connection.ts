@@ -5,6 +5,8 @@ export interface NatsConnectOptions {
   name?: string;
   /** Wait this long for the first connection. Default 5000 ms. */
   timeoutMs?: number;
+  /** Keep trying the first connection instead of failing (the promise resolves once connected). Default false. */
+  waitOnFirstConnect?: boolean;
 }
 
 export async function connectNats(url: string, options: NatsConnectOptions = {}): Promise<NatsConnection> {
@@ -15,5 +17,6 @@ export async function connectNats(url: string, options: NatsConnectOptions = {})
     reconnect: true,
     maxReconnectAttempts: -1,
     reconnectTimeWait: 250,
+    waitOnFirstConnect: options.waitOnFirstConnect ?? false,
   });
 }

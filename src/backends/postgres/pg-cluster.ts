@@ -1,7 +1,7 @@
 // PostgreSQL adapter of the SQL port: one pg pool per shard (and per replica).
 import pg from 'pg';
 import { redact } from '../../settings.js';
-import type { Row, SqlCluster, SqlExecutor, SqlShard } from './sql-port.js';
+import type { Lease, Row, SqlCluster, SqlExecutor, SqlShard } from './sql-port.js';
 import { CommitUnknownError, isUnavailability, toUnavailable } from './sql-errors.js';
 
 /** Options of a shard pool. Defaults are in DEFAULT_PG_POOL_OPTIONS. */
@@ -53,6 +53,36 @@ export class PgShard implements SqlShard {
 
   async exec(script: string): Promise<void> {
     await this.query(script);
+  }
+
+  /**
+   * A session-level advisory lock on a connection of its own: held as long as that connection lives,
+   * released by PostgreSQL if this process dies.
+   */
+  async tryLease(key: number): Promise<Lease | undefined> {
+    const client = new pg.Client({ connectionString: this.url, connectionTimeoutMillis: 2000, keepAlive: true });
+    let alive = true;
+    client.on('error', () => (alive = false));
+    client.on('end', () => (alive = false));
+    try {
+      await client.connect();
+      const [row] = (await client.query<{ ok: boolean }>('SELECT pg_try_advisory_lock($1) AS ok', [key])).rows;
+      if (!row?.ok) {
+        await client.end();
+        return undefined;
+      }
+    } catch (err) {
+      await client.end().catch(() => {});
+      throw toUnavailable(this.label, err);
+    }
+    return {
+      held: () => alive,
+      release: async () => {
+        if (!alive) return;
+        alive = false;
+        await client.end().catch(() => {});
+      },
+    };
   }
 
   async transaction<T>(fn: (tx: SqlExecutor) => Promise<T>): Promise<T> {

@@ -6,7 +6,7 @@ import { PGlite, types } from '@electric-sql/pglite';
 import { mkdirSync, openSync, closeSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { UnavailableError } from '../../errors.js';
-import type { Row, SqlCluster, SqlExecutor, SqlShard } from './sql-port.js';
+import type { Lease, Row, SqlCluster, SqlExecutor, SqlShard } from './sql-port.js';
 
 const parseInt8 = (value: string): number | bigint => {
   const n = Number(value);
@@ -26,6 +26,7 @@ export interface PgliteClusterOptions {
 class PgliteShard implements SqlShard {
   readonly label: string;
   private readonly setPath: string;
+  private readonly leases = new Set<number>();
 
   constructor(private readonly db: PGlite, readonly index: number, schemaPrefix: string) {
     this.label = `embedded shard ${index}`;
@@ -44,6 +45,20 @@ class PgliteShard implements SqlShard {
 
   async query<R extends object = Row>(text: string, params?: readonly unknown[]): Promise<R[]> {
     return this.transaction((tx) => tx.query<R>(text, params));
+  }
+
+  /** One process owns the embedded database (the lock file), so within it a lease is a plain flag. */
+  async tryLease(key: number): Promise<Lease | undefined> {
+    if (this.leases.has(key)) return undefined;
+    this.leases.add(key);
+    let held = true;
+    return {
+      held: () => held && !this.db.closed,
+      release: async () => {
+        if (held) this.leases.delete(key);
+        held = false;
+      },
+    };
   }
 
   async exec(script: string): Promise<void> {

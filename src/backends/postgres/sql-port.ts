@@ -8,6 +8,13 @@ export interface SqlExecutor {
   query<R extends object = Row>(text: string, params?: readonly unknown[]): Promise<R[]>;
 }
 
+/** Exclusive right, among all processes on this database, to do one job (e.g. relay the shard's outbox). */
+export interface Lease {
+  /** False once the lease is lost (its connection died); the holder must stop and try to take it again. */
+  held(): boolean;
+  release(): Promise<void>;
+}
+
 export interface SqlShard extends SqlExecutor {
   /** Shard index, 0-based. */
   readonly index: number;
@@ -20,6 +27,8 @@ export interface SqlShard extends SqlExecutor {
   transaction<T>(fn: (tx: SqlExecutor) => Promise<T>): Promise<T>;
   /** Runs a multi-statement script without parameters (migrations). */
   exec(script: string): Promise<void>;
+  /** Takes the lease named by `key` if no other process holds it; undefined if one does. */
+  tryLease(key: number): Promise<Lease | undefined>;
 }
 
 export interface SqlCluster {

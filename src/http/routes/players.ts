@@ -34,9 +34,10 @@ export function playerRoutes(app: FastifyInstance, realm: Realm): void {
     query: z.object({ consistency: z.enum(['eventual', 'strong']).optional() }),
     errors: [400, 401, 404, 503],
     handler: async ({ params, query }, reply) => {
-      const { state, source } = await realm.queries.get(params.id, query.consistency);
-      void reply.header('x-realmstate-source', source);
-      return state;
+      const read = await realm.queries.get(params.id, query.consistency);
+      // Served as the JSON text the cache holds, without parsing it.
+      void reply.header('x-realmstate-source', read.source).type('application/json; charset=utf-8');
+      return read.json;
     },
   });
 
@@ -49,16 +50,17 @@ export function playerRoutes(app: FastifyInstance, realm: Realm): void {
     access: 'game',
     body: z.object({ ids: z.array(playerId).min(1).max(MAX_BATCH_GET) }).strict(),
     errors: [400, 401, 413, 503],
-    handler: async ({ body }) => {
+    handler: async ({ body }, reply) => {
       const { players, missing } = await realm.queries.getMany(body.ids);
       const seen = new Set<string>();
-      const states = [];
+      const states: string[] = [];
       for (const id of body.ids) {
         const read = players.get(id);
-        if (read && !seen.has(id)) states.push(read.state);
+        if (read && !seen.has(id)) states.push(read.json);
         seen.add(id);
       }
-      return { players: states, missing };
+      void reply.type('application/json; charset=utf-8');
+      return `{"players":[${states.join(',')}],"missing":${JSON.stringify(missing)}}`;
     },
   });
 

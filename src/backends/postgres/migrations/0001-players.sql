@@ -30,10 +30,11 @@ CREATE TABLE players (
 -- Events waiting to be published, written in the same transaction as the events.
 -- `tx` lets the relay read only below the oldest transaction still in flight, so it never skips a late commit.
 CREATE TABLE outbox (
-  id        bigserial PRIMARY KEY,
-  tx        xid8      NOT NULL DEFAULT pg_current_xact_id(),
-  player_id text      NOT NULL,
-  seq       bigint    NOT NULL
+  id         bigserial   PRIMARY KEY,
+  tx         xid8        NOT NULL DEFAULT pg_current_xact_id(),
+  player_id  text        NOT NULL,
+  seq        bigint      NOT NULL,
+  created_at timestamptz NOT NULL DEFAULT now()
 );
 
 -- Facts about the shard itself (its index and the shard count it was created for).
