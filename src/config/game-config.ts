@@ -87,13 +87,8 @@ export class GameConfig {
   /** Loads the file (throws GameConfigError, naming line and field, when it is not valid) and starts watching it. */
   static async open(options: GameConfigOptions = {}): Promise<GameConfig> {
     const service = new GameConfig(options);
-    const started = service.start();
-    service.queue = started.then(
-      () => {},
-      () => {},
-    );
     try {
-      await started;
+      await service.start();
     } catch (err) {
       await service.close();
       throw err;
@@ -175,18 +170,22 @@ export class GameConfig {
   private async start(): Promise<void> {
     const file = this.file;
     if (file !== undefined) {
-      // Watch before the first read, so a change made during start-up is not missed.
+      const text = await readConfigFile(file);
+      const data = parseGameConfig(text, file);
+      this.lastFile = digest(text);
+      this.live = snapshot(data);
       if (this.options.watch ?? DEFAULT_GAME_CONFIG_OPTIONS.watch) {
         this.watcher = new FileWatcher(file, () => void this.enqueue('watch'), {
           debounceMs: this.options.debounceMs ?? DEFAULT_GAME_CONFIG_OPTIONS.debounceMs,
           onError: (err) => this.log.error({ err, file }, 'game config: watching stopped; SIGHUP or POST /v1/config/reload still reload'),
         });
+        // A change between the first read and the start of the watch would otherwise go unnoticed (same bytes: no-op).
+        void this.enqueue('watch');
       }
-      const text = await readConfigFile(file);
-      const data = parseGameConfig(text, file);
-      this.lastFile = digest(text);
-      this.live = snapshot(data);
     }
+    // Both results exist from the start, so a dashboard sees 0 rather than no series.
+    this.options.metrics?.configReloads.labels('ok').inc(0);
+    this.options.metrics?.configReloads.labels('invalid').inc(0);
     this.exportInfo();
     if (this.options.broadcast) await this.options.broadcast.subscribe((message) => this.hear(message));
   }
@@ -250,7 +249,7 @@ export class GameConfig {
   }
 
   private reject(error: GameConfigError): LoadResult {
-    this.lastError = { message: error.message, at: new Date().toISOString() };
+    this.lastError = Object.freeze({ message: error.message, at: new Date().toISOString() });
     this.options.metrics?.configReloads.labels('invalid').inc();
     this.log.warn({ file: this.file, problems: error.problems, liveVersion: this.live.version, liveHash: this.live.hash }, `game config rejected, the live one stays: ${error.message}`);
     return { kind: 'rejected', error };
