@@ -2,7 +2,12 @@
 // Only this file picks adapters; services see ports.
 import type { Logger } from 'pino';
 import { resolveApiKeys, type ApiKeys } from './api-keys.js';
+import type { Broadcast } from './backends/broadcast-port.js';
+import { NatsBroadcast } from './backends/nats/nats-broadcast.js';
+import { connectNats } from './backends/nats/nats-connection.js';
 import { migrateCluster, PgCluster, PgliteCluster, type SqlCluster } from './backends/postgres/index.js';
+import { RedisBroadcast } from './backends/redis/redis-broadcast.js';
+import { GameConfig } from './config/index.js';
 import { createLogger } from './log.js';
 import { Metrics } from './metrics.js';
 import { PlayerQueries, PlayerStore } from './players/index.js';
@@ -33,6 +38,7 @@ export interface RealmParts {
   router: ShardRouter;
   players: PlayerStore;
   queries: PlayerQueries;
+  config: GameConfig;
 }
 
 type Check = () => Promise<unknown>;
@@ -46,6 +52,8 @@ export class Realm implements RealmParts {
   readonly router: ShardRouter;
   readonly players: PlayerStore;
   readonly queries: PlayerQueries;
+  /** The live game config: `config.current`, `config.subscribe((next, prev) => …)`, `config.forPlayer(id)`, `config.reload()`. */
+  readonly config: GameConfig;
 
   private readonly checks = new Map<string, Check>();
   /** Run in reverse order of registration on close: what was built last stops first. */
@@ -62,6 +70,7 @@ export class Realm implements RealmParts {
     this.router = parts.router;
     this.players = parts.players;
     this.queries = parts.queries;
+    this.config = parts.config;
     this.sql.shards.forEach((s) => this.addReadinessCheck(`shard-${s.index}`, () => s.query('SELECT 1')));
     this.sql.replicas.forEach((r, i) => {
       if (r) this.addReadinessCheck(`replica-${i}`, () => r.query('SELECT 1'));
@@ -142,21 +151,49 @@ export async function createRealm(options: CreateRealmOptions = {}): Promise<Rea
   const log = options.logger ?? createLogger(settings.logLevel);
   const keys = resolveApiKeys(settings.dataDir, settings.apiKey, settings.adminKey);
   const metrics = new Metrics({ defaultMetrics: options.processMetrics ?? true });
-  const sql = await openSql(settings, options);
+  // Before the databases: a bad config file should stop the start at once, with its line and field.
+  const config = await openGameConfig(settings, log, metrics);
+  const sql = await openSql(settings, options).catch(async (err: unknown) => {
+    await config.close();
+    throw err;
+  });
   let realm: Realm | undefined;
   try {
     await migrateCluster(sql);
     const router = new ShardRouter(SlotMap.even(sql.shards.length));
     const players = new PlayerStore(sql, router, settings.engine, metrics, log);
     const queries = new PlayerQueries(players, sql, router, metrics);
-    realm = new Realm({ settings, log, metrics, keys, sql, router, players, queries });
+    realm = new Realm({ settings, log, metrics, keys, sql, router, players, queries, config });
     realm.onClose('sql', () => sql.close());
     realm.onClose('players', () => players.close());
+    // Registered last so it stops first: no config change reaches services while they close.
+    realm.onClose('config', () => config.close());
+    realm.describeBackend(describeConfig(config, settings));
     players.start();
     return realm;
   } catch (err) {
     if (realm) await realm.close().catch(() => {});
-    else await sql.close().catch(() => {});
+    else await Promise.all([sql.close().catch(() => {}), config.close()]);
     throw err;
   }
+}
+
+/** The game config of settings.configFile, announcing accepted changes over Redis when there is one, else NATS. */
+async function openGameConfig(settings: Settings, log: Logger, metrics: Metrics): Promise<GameConfig> {
+  let broadcast: Broadcast | undefined;
+  if (settings.configFile !== undefined && settings.redisUrl) {
+    broadcast = new RedisBroadcast(settings.redisUrl, `${settings.redisKeyPrefix}config`);
+  } else if (settings.configFile !== undefined && settings.natsUrl) {
+    // Not under the events prefix: the JetStream stream would store these. Deployments sharing a NATS server hear
+    // each other's announcements; that costs a re-read of the file, never a wrong config (each trusts its own file).
+    broadcast = new NatsBroadcast(await connectNats(settings.natsUrl, { name: 'realmstate-config' }), 'realmstate.config', { ownsConnection: true });
+  }
+  return GameConfig.open({ file: settings.configFile, broadcast, log, metrics });
+}
+
+function describeConfig(config: GameConfig, settings: Settings): string {
+  if (config.file === undefined) return 'game config: built-in defaults';
+  const { version, hash } = config.current;
+  const announced = settings.redisUrl ? 'announced over Redis' : settings.natsUrl ? 'announced over NATS' : 'not announced (no Redis or NATS)';
+  return `game config: ${config.file} version ${version} hash ${hash}, changes ${announced}`;
 }
