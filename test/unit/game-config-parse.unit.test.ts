@@ -111,3 +111,24 @@ describe('game config file', () => {
     expect(configHash(a)).toMatch(/^[0-9a-f]{16}$/);
   });
 });
+
+describe('README "Game config"', () => {
+  const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+  const section = readme.slice(readme.indexOf('## Game config'));
+
+  it('shows a file that validates, with the documented defaults', () => {
+    const block = /```yaml\n([\s\S]*?)```/.exec(section)?.[1];
+    expect(block).toBeDefined();
+    const config = parseGameConfig(block as string, 'README.md');
+    const documented = parseGameConfig('version: 1\n', 'defaults');
+    expect(config.limits.rateLimits).toEqual(documented.limits.rateLimits);
+    expect(config.limits.rateLimits).toEqual(DEFAULT_LIMITS.rateLimits);
+  });
+
+  it('shows the start-up error exactly as it is printed', () => {
+    const shown = /`(invalid game config \/etc\/game\.yaml: [^`]+)`/.exec(section)?.[1];
+    expect(shown).toBeDefined();
+    const text = 'version: 1\ntuning: {}\nleaderboards: []\nlimits:\n  scores:\n    maxPerSubmission: 0\n';
+    expect(() => parseGameConfig(text, '/etc/game.yaml')).toThrow(shown as string);
+  });
+});
