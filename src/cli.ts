@@ -49,6 +49,10 @@ async function serve(): Promise<void> {
   };
   process.on('SIGTERM', () => void stop('SIGTERM'));
   process.on('SIGINT', () => void stop('SIGINT'));
+  process.on('SIGHUP', () => {
+    // The outcome is logged by the config itself (new config live, or rejected with its reason).
+    realm.config.reload().catch(() => {});
+  });
   try {
     await app.listen({ host: settings.host, port: settings.port });
   } catch (err) {

@@ -5,4 +5,8 @@ export { loadSettings, DEFAULT_ENGINE_OPTIONS, ENV_VARS, SettingsError, type Set
 export * from './errors.js';
 export * from './players/index.js';
 export { ShardRouter, SlotMap, slotOf, SLOT_COUNT } from './sharding/index.js';
+export {
+  GameConfig, GameConfigError, DEFAULT_GAME_CONFIG_OPTIONS, DEFAULT_LIMITS, assignVariant,
+  type GameConfigOptions, type GameConfigSnapshot, type GameConfigStatus, type GameConfigListener, type PlayerGameConfig, type GameConfigData, type GameLimits,
+} from './config/index.js';
 export type { SqlCluster, SqlShard, SqlExecutor } from './backends/postgres/index.js';

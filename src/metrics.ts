@@ -43,6 +43,9 @@ export class Metrics {
 
   readonly reads = new Counter({ name: 'realmstate_player_reads_total', help: 'Player reads by the source that served them', labelNames: ['source'] as const, registers: [this.registry] });
 
+  readonly configReloads = new Counter({ name: 'realmstate_config_reloads_total', help: 'Game config reloads by result: ok (valid file accepted) or invalid (rejected, the old config stays)', labelNames: ['result'] as const, registers: [this.registry] });
+  readonly configInfo = new Gauge({ name: 'realmstate_config_info', help: 'The live game config: 1, labelled with its hash and version', labelNames: ['hash', 'version'] as const, registers: [this.registry] });
+
   constructor(options: { defaultMetrics?: boolean } = {}) {
     if (options.defaultMetrics) collectDefaultMetrics({ register: this.registry, prefix: 'realmstate_process_' });
   }

@@ -14,6 +14,10 @@ import { migrateCluster, PgCluster, PgliteCluster, type SqlCluster } from './bac
 import { connectRedis, createRedisClient } from './backends/redis/redis-client.js';
 import { RedisPlayerCache } from './backends/redis/redis-player-cache.js';
 import { OutboxRelay, ProjectionRunner } from './events/index.js';
+import type { Broadcast } from './backends/broadcast-port.js';
+import { NatsBroadcast } from './backends/nats/nats-broadcast.js';
+import { RedisBroadcast } from './backends/redis/redis-broadcast.js';
+import { GameConfig } from './config/index.js';
 import { createLogger } from './log.js';
 import { Metrics } from './metrics.js';
 import { CacheUpdater } from './players/cache-updater.js';
@@ -54,6 +58,7 @@ export interface RealmParts {
   redis: Redis | undefined;
   relay: OutboxRelay;
   projections: ProjectionRunner;
+  config: GameConfig;
 }
 
 type Check = () => Promise<unknown>;
@@ -72,6 +77,8 @@ export class Realm implements RealmParts {
   readonly redis: Redis | undefined;
   readonly relay: OutboxRelay;
   readonly projections: ProjectionRunner;
+  /** The live game config: `config.current`, `config.subscribe((next, prev) => …)`, `config.forPlayer(id)`, `config.reload()`. */
+  readonly config: GameConfig;
 
   private readonly checks = new Map<string, Check>();
   /** Run in reverse order of registration on close: what was built last stops first. */
@@ -93,6 +100,7 @@ export class Realm implements RealmParts {
     this.redis = parts.redis;
     this.relay = parts.relay;
     this.projections = parts.projections;
+    this.config = parts.config;
     this.sql.shards.forEach((s) => this.addReadinessCheck(`shard-${s.index}`, () => s.query('SELECT 1')));
     this.sql.replicas.forEach((r, i) => {
       if (r) this.addReadinessCheck(`replica-${i}`, () => r.query('SELECT 1'));
@@ -198,7 +206,12 @@ export async function createRealm(options: CreateRealmOptions = {}): Promise<Rea
   const log = options.logger ?? createLogger(settings.logLevel);
   const keys = resolveApiKeys(settings.dataDir, settings.apiKey, settings.adminKey);
   const metrics = new Metrics({ defaultMetrics: options.processMetrics ?? true });
-  const sql = await openSql(settings, options);
+  // Before the databases: a bad config file should stop the start at once, with its line and field.
+  const config = await openGameConfig(settings, log, metrics);
+  const sql = await openSql(settings, options).catch(async (err: unknown) => {
+    await config.close();
+    throw err;
+  });
   const closeSteps: Array<{ name: string; close: () => Promise<unknown> }> = [{ name: 'sql', close: () => sql.close() }];
   try {
     await migrateCluster(sql);
@@ -216,7 +229,7 @@ export async function createRealm(options: CreateRealmOptions = {}): Promise<Rea
       relay.wake(shard);
       return cacheUpdater.write(committed.map((c) => c.state));
     });
-    const realm = new Realm({ settings, log, metrics, keys, sql, router, players, queries, bus, cache, redis, relay, projections });
+    const realm = new Realm({ settings, log, metrics, keys, sql, router, players, queries, bus, cache, redis, relay, projections, config });
     // Closed in reverse: players flush first, then the relay publishes what they committed, then the consumers stop.
     for (const step of closeSteps) realm.onClose(step.name, step.close);
     realm.onClose('projections', () => projections.stop());
@@ -226,10 +239,39 @@ export async function createRealm(options: CreateRealmOptions = {}): Promise<Rea
       if (!(await relay.close(Date.now() + 5000))) log.warn('stream unreachable at shutdown; unpublished events stay in the outbox');
     });
     realm.onClose('players', () => players.close());
+    // Registered last so it stops first: no config change reaches services while they close.
+    realm.onClose('config', () => config.close());
+    realm.describeBackend(describeConfig(config, settings));
     players.start();
     return realm;
   } catch (err) {
     for (const step of closeSteps.reverse()) await step.close().catch(() => {});
+    await config.close().catch(() => {});
     throw err;
   }
+}
+
+/** The game config of settings.configFile, announcing accepted changes over Redis when there is one, else NATS. */
+async function openGameConfig(settings: Settings, log: Logger, metrics: Metrics): Promise<GameConfig> {
+  let broadcast: Broadcast | undefined;
+  if (settings.configFile !== undefined && settings.redisUrl) {
+    broadcast = new RedisBroadcast(settings.redisUrl, `${settings.redisKeyPrefix}config`);
+  } else if (settings.configFile !== undefined && settings.natsUrl) {
+    // Not under the events prefix: the JetStream stream would store these. Deployments sharing a NATS server hear
+    // each other's announcements; that costs a re-read of the file, never a wrong config (each trusts its own file).
+    try {
+      broadcast = new NatsBroadcast(await connectNats(settings.natsUrl, { name: 'realmstate-config' }), 'realmstate.config', { ownsConnection: true });
+    } catch (err) {
+      // The server must start without NATS (appends wait in the outbox); this instance then only hears its own file.
+      log.warn({ err }, 'NATS is not reachable; config changes of other instances will not be announced to this one');
+    }
+  }
+  return GameConfig.open({ file: settings.configFile, broadcast, log, metrics });
+}
+
+function describeConfig(config: GameConfig, settings: Settings): string {
+  if (config.file === undefined) return 'game config: built-in defaults';
+  const { version, hash } = config.current;
+  const announced = settings.redisUrl ? 'announced over Redis' : settings.natsUrl ? 'announced over NATS' : 'not announced (no Redis or NATS)';
+  return `game config: ${config.file} version ${version} hash ${hash}, changes ${announced}`;
 }
