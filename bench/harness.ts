@@ -56,12 +56,12 @@ export interface LoadResult {
 
 /**
  * Runs `op` from `concurrency` workers for `durationMs` (or until `maxOps`) and reports throughput and latency in ms.
- * `op(worker, i)` gets the worker index and its own counter.
+ * `op(worker, i, n)` gets the worker index, the worker's own counter and the global operation number.
  */
 export async function runLoad(
   concurrency: number,
   durationMs: number,
-  op: (worker: number, i: number) => Promise<unknown>,
+  op: (worker: number, i: number, n: number) => Promise<unknown>,
   options: { maxOps?: number; onProgress?: (done: number) => void } = {},
 ): Promise<LoadResult> {
   const latencies: number[] = [];
@@ -73,10 +73,10 @@ export async function runLoad(
   let lastReport = t0;
   const worker = async (w: number) => {
     for (let i = 0; performance.now() < deadline && (options.maxOps === undefined || started < options.maxOps); i++) {
-      started++;
+      const n = started++;
       const s = performance.now();
       try {
-        await op(w, i);
+        await op(w, i, n);
         latencies.push(performance.now() - s);
       } catch (err) {
         errors++;

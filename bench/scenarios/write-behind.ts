@@ -49,10 +49,8 @@ export const writeBehindScenario: Scenario = {
 
       ctx.progress(`write-through: ${total.toLocaleString()} upserts, 64 at a time`);
       let statements = 0;
-      let next = 0;
       // Change c of every player goes out before change c+1, as in a live game; each change is its own upsert.
-      const through = await runLoad(64, 3_600_000, async () => {
-        const n = next++;
+      const through = await runLoad(64, 3_600_000, async (_w, _i, n) => {
         const c = Math.floor(n / players);
         const p = n % players;
         const state = states[p]![c]!;

@@ -138,7 +138,11 @@ export class PgCluster implements SqlCluster {
     return `PostgreSQL, ${this.shards.length} shard${this.shards.length === 1 ? '' : 's'}${replicas ? `, ${replicas} replica${replicas === 1 ? '' : 's'}` : ''}`;
   }
 
-  async close(): Promise<void> {
-    await Promise.all([...this.shards, ...this.replicas].map((s) => s?.pool.end()));
+  private closed: Promise<void> | undefined;
+
+  /** Ends every pool; calling it again waits for the first call. */
+  close(): Promise<void> {
+    this.closed ??= Promise.all([...this.shards, ...this.replicas].map((s) => s?.pool.end())).then(() => undefined);
+    return this.closed;
   }
 }
