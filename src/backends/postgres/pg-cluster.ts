@@ -97,6 +97,10 @@ export class PgShard implements SqlShard {
         (await client.query(text, params as unknown[] | undefined)).rows as R[],
     };
     let broken = false;
+    // A checked-out client whose server dies between two statements emits 'error'; the pool only listens on
+    // idle clients, and an unheard 'error' would crash the process. The next statement fails and reports it.
+    const onError = () => (broken = true);
+    client.on('error', onError);
     try {
       await client.query('BEGIN');
       const result = await fn(tx);
@@ -115,6 +119,7 @@ export class PgShard implements SqlShard {
       }
       throw toUnavailable(this.label, err);
     } finally {
+      client.off('error', onError);
       client.release(broken ? true : undefined);
     }
   }
