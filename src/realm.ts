@@ -1,8 +1,13 @@
 // The composition root: builds the backends the settings ask for and the services on top of them.
 // Only this file picks adapters; services see ports.
+import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { resolveApiKeys, type ApiKeys } from './api-keys.js';
+import { MemorySortedSets } from './backends/memory/index.js';
 import { migrateCluster, PgCluster, PgliteCluster, type SqlCluster } from './backends/postgres/index.js';
+import { connectRedis, createRedisClient, describeRedis, RedisSortedSets } from './backends/redis/index.js';
+import type { SortedSetStore } from './backends/sorted-set-port.js';
+import { LeaderboardService, type Clock, type LeaderboardStores } from './leaderboards/index.js';
 import { createLogger } from './log.js';
 import { Metrics } from './metrics.js';
 import { PlayerQueries, PlayerStore } from './players/index.js';
@@ -20,6 +25,8 @@ export interface CreateRealmOptions {
   inMemory?: boolean;
   /** Export Node.js process metrics. Default true. */
   processMetrics?: boolean;
+  /** "Now" for leaderboard seasons and achieved-at times (tests cross season boundaries). Default: the system clock. */
+  clock?: Clock;
 }
 
 export type BackendStatus = 'up' | 'down';
@@ -33,6 +40,7 @@ export interface RealmParts {
   router: ShardRouter;
   players: PlayerStore;
   queries: PlayerQueries;
+  leaderboards: LeaderboardService;
 }
 
 type Check = () => Promise<unknown>;
@@ -46,6 +54,7 @@ export class Realm implements RealmParts {
   readonly router: ShardRouter;
   readonly players: PlayerStore;
   readonly queries: PlayerQueries;
+  readonly leaderboards: LeaderboardService;
 
   private readonly checks = new Map<string, Check>();
   /** Run in reverse order of registration on close: what was built last stops first. */
@@ -62,6 +71,7 @@ export class Realm implements RealmParts {
     this.router = parts.router;
     this.players = parts.players;
     this.queries = parts.queries;
+    this.leaderboards = parts.leaderboards;
     this.sql.shards.forEach((s) => this.addReadinessCheck(`shard-${s.index}`, () => s.query('SELECT 1')));
     this.sql.replicas.forEach((r, i) => {
       if (r) this.addReadinessCheck(`replica-${i}`, () => r.query('SELECT 1'));
@@ -137,6 +147,37 @@ async function openSql(settings: Settings, options: CreateRealmOptions): Promise
   return PgliteCluster.open(options.inMemory ? undefined : settings.dataDir, settings.shards);
 }
 
+interface BoardStores {
+  stores: LeaderboardStores;
+  /** Redis clients by readiness name (`redis`, `redis-<region>`). */
+  clients: Map<string, Redis>;
+  description: string;
+}
+
+/** The leaderboards' sorted sets: Redis when REDIS_URL is set (a region may have its own), else in-process. */
+async function openBoardStores(settings: Settings, log: Logger): Promise<BoardStores> {
+  const regionUrls = Object.entries(settings.redisRegionUrls);
+  if (!settings.redisUrl) {
+    if (regionUrls.length > 0) throw new Error('REDIS_REGION_URLS needs REDIS_URL too (the Redis of boards without regions and of unlisted regions)');
+    return { stores: { default: new MemorySortedSets() }, clients: new Map(), description: 'leaderboards: in-process sorted sets' };
+  }
+  const clients = new Map<string, Redis>();
+  const open = (name: string, url: string): SortedSetStore => {
+    const client = createRedisClient(url, { name: `realmstate-${name}` });
+    clients.set(name, client);
+    return new RedisSortedSets(client, { keyPrefix: settings.redisKeyPrefix, label: `${name} (${describeRedis(url)})` });
+  };
+  const main = open('redis', settings.redisUrl);
+  const regions: Record<string, SortedSetStore> = {};
+  for (const [region, url] of regionUrls) regions[region] = url === settings.redisUrl ? main : open(`redis-${region}`, url);
+  await Promise.all([...clients].map(async ([name, client]) => {
+    // Start anyway: readiness says down, requests needing it get 503, and boards are rebuilt once it answers.
+    if (!(await connectRedis(client))) log.warn({ redis: name }, 'Redis does not answer yet; leaderboards on it are unavailable until it does');
+  }));
+  const listed = regionUrls.map(([region, url]) => `${region}=${describeRedis(url)}`).join(', ');
+  return { stores: { default: main, regions }, clients, description: `leaderboards: Redis ${describeRedis(settings.redisUrl)}${listed ? `, regions ${listed}` : ''}` };
+}
+
 export async function createRealm(options: CreateRealmOptions = {}): Promise<Realm> {
   const settings = options.settings ?? loadSettings();
   const log = options.logger ?? createLogger(settings.logLevel);
@@ -144,19 +185,31 @@ export async function createRealm(options: CreateRealmOptions = {}): Promise<Rea
   const metrics = new Metrics({ defaultMetrics: options.processMetrics ?? true });
   const sql = await openSql(settings, options);
   let realm: Realm | undefined;
+  let boards: BoardStores | undefined;
   try {
     await migrateCluster(sql);
     const router = new ShardRouter(SlotMap.even(sql.shards.length));
     const players = new PlayerStore(sql, router, settings.engine, metrics, log);
     const queries = new PlayerQueries(players, sql, router, metrics);
-    realm = new Realm({ settings, log, metrics, keys, sql, router, players, queries });
+    boards = await openBoardStores(settings, log);
+    const leaderboards = new LeaderboardService({ stores: boards.stores, sql, router, metrics, log, clock: options.clock, shutdownTimeoutMs: settings.engine.shutdownTimeoutMs });
+    realm = new Realm({ settings, log, metrics, keys, sql, router, players, queries, leaderboards });
     realm.onClose('sql', () => sql.close());
     realm.onClose('players', () => players.close());
+    const redisClients = [...boards.clients.values()];
+    for (const [name, client] of boards.clients) realm.addReadinessCheck(name, () => client.ping());
+    realm.onClose('redis', () => Promise.all(redisClients.map((c) => c.quit().catch(() => c.disconnect()))));
+    realm.onClose('leaderboards', () => leaderboards.close());
+    realm.describeBackend(boards.description);
     players.start();
+    await leaderboards.start();
     return realm;
   } catch (err) {
     if (realm) await realm.close().catch(() => {});
-    else await sql.close().catch(() => {});
+    else {
+      for (const client of boards?.clients.values() ?? []) client.disconnect();
+      await sql.close().catch(() => {});
+    }
     throw err;
   }
 }

@@ -5,6 +5,7 @@ import type { Realm } from '../realm.js';
 import { installAuth } from './auth.js';
 import { installErrorHandling } from './error-handler.js';
 import { zodValidatorCompiler } from './route-spec.js';
+import { leaderboardRoutes } from './routes/leaderboards.js';
 import { opsRoutes } from './routes/ops.js';
 import { playerRoutes } from './routes/players.js';
 
@@ -41,6 +42,7 @@ export async function buildServer(realm: Realm, options: ServerOptions = {}): Pr
 
   opsRoutes(app, realm, VERSION);
   playerRoutes(app, realm);
+  leaderboardRoutes(app, realm);
   await app.ready();
   return app;
 }

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildServer } from '../../src/http/server.js';
 import { silentLogger } from '../../src/log.js';
+import type { Clock } from '../../src/leaderboards/index.js';
 import { createRealm, type Realm } from '../../src/realm.js';
 import { loadSettings, type EngineOptions } from '../../src/settings.js';
 import { openTestCluster, type SqlKind, type TestCluster } from './backends.js';
@@ -28,6 +29,8 @@ export interface TestRealmOptions {
   env?: Record<string, string>;
   /** Restart on the data of an earlier test realm's cluster; close() then leaves the data for its owner to clean up. */
   cluster?: TestCluster;
+  /** "Now" of the leaderboards (seasons, achieved-at times). */
+  clock?: Clock;
 }
 
 export async function startTestRealm(kind: SqlKind, options: TestRealmOptions = {}): Promise<TestRealm> {
@@ -36,7 +39,7 @@ export async function startTestRealm(kind: SqlKind, options: TestRealmOptions = 
   const settings = loadSettings({ REALMSTATE_DATA_DIR: dataDir, REALMSTATE_API_KEY: API_KEY, REALMSTATE_ADMIN_KEY: ADMIN_KEY, LOG_LEVEL: 'silent', ...options.env });
   Object.assign(settings.engine, options.engine);
   const sql = options.cluster ? await options.cluster.reopen() : cluster.cluster;
-  const realm = await createRealm({ settings, logger: silentLogger, sql, processMetrics: false });
+  const realm = await createRealm({ settings, logger: silentLogger, sql, processMetrics: false, clock: options.clock });
   const app = await buildServer(realm);
   let closed = false;
   return {
