@@ -6,7 +6,7 @@
 // starts from empty sets, which the missing-marker path then rebuilds from PostgreSQL with the new encoding.
 import type { Logger } from 'pino';
 import type { SqlCluster } from '../backends/postgres/index.js';
-import { compareEntries, isSetMissing, type PlacedEntry, type SortedSetEntry, type SortedSetStore, type SubmitOutcome } from '../backends/sorted-set-port.js';
+import { compareEntries, isSetMissing, type PlacedEntry, type SortedSetEntry, type SortedSetStore, type SubmitOutcome, type SubmitRequest } from '../backends/sorted-set-port.js';
 import { InvalidArgumentError, NotFoundError, UnavailableError } from '../errors.js';
 import type { Metrics } from '../metrics.js';
 import { isValidName, type PlayerState, type RecordedEvent } from '../players/index.js';
@@ -104,6 +104,8 @@ export class LeaderboardService {
   private readonly copy: ScoreCopy;
   private readonly inflight = new InflightWrites();
   private readonly restores = new Map<string, Promise<RebuildReport>>();
+  /** Tail of the queue of writes per regional board, season and player (see `apply`). */
+  private readonly playerQueues = new Map<string, Promise<void>>();
   private readonly clock: Clock;
   private readonly stamps: StampSource;
   private readonly stores: LeaderboardStores;
@@ -316,6 +318,9 @@ export class LeaderboardService {
 
   /** The season's entries by region ('' for none): PostgreSQL's rows with the still-queued copies over them. */
   private async loadSeason(board: Board, season: string): Promise<Map<string, SortedSetEntry[]>> {
+    // Writes whose store call landed before the sets were dropped queue their copy as soon as the reply arrives,
+    // which is before the drop's reply on the same connection; waiting for the writes in flight makes that
+    // independent of reply and continuation order (several connections, the in-process store).
     await this.inflight.settled(board.id, season);
     const queued = this.copy.pendingFor(board.id, season);
     const rows = (await Promise.all(this.sql.shards.map((s) => readScoreRows(s, board.id, season)))).flat();
@@ -367,42 +372,85 @@ export class LeaderboardService {
   private async apply(board: Board, playerId: string, score: number, region: string | null, operator: Board['operator']): Promise<RankedScore> {
     if (this.copy.full) throw new UnavailableError('too many accepted scores are waiting for PostgreSQL; retry later');
     const season = seasonAt(board.reset, this.clock.now());
-    const request = { op: OPERATOR_OPS[operator], value: encodeScore(board.order, score), at: this.stamps.next() };
+    if (!board.regions) return this.write(board, season, playerId, score, region, operator);
+    // A regional write is several steps (take from the old region, write the new one); two of them for one player
+    // interleaving could leave the player in two regions, so one player's writes to a board run one at a time here.
+    // Processes do not coordinate this: two servers moving the same player at the same instant can still split it.
+    const key = `${board.id}\u0000${season}\u0000${playerId}`;
+    const previous = this.playerQueues.get(key);
+    let release!: () => void;
+    const turn = new Promise<void>((resolve) => (release = resolve));
+    const tail = previous ? previous.then(() => turn) : turn;
+    this.playerQueues.set(key, tail);
+    try {
+      await previous;
+      return await this.write(board, season, playerId, score, region, operator);
+    } finally {
+      release();
+      if (this.playerQueues.get(key) === tail) this.playerQueues.delete(key);
+    }
+  }
+
+  private async write(board: Board, season: string, playerId: string, score: number, region: string | null, operator: Board['operator']): Promise<RankedScore> {
+    const op = OPERATOR_OPS[operator];
+    const value = encodeScore(board.order, score);
+    // The stamp is taken right before each call is sent, so within this process a later write to a set always
+    // carries a later stamp, even when a retry after a rebuild overtakes others (the durable copy relies on it).
+    const request = () => ({ op, value, at: this.stamps.next() });
+    for (let attempt = 1; ; attempt++) {
+      const write = this.inflight.begin(board.id, season);
+      try {
+        return await this.writeOnce(board, season, playerId, request, region, write);
+      } catch (err) {
+        if (!(err instanceof RestartWrite) || attempt >= MAX_RESTORE_ATTEMPTS) throw err instanceof RestartWrite ? err.cause : err;
+      } finally {
+        write.end();
+      }
+      await this.restore(board, season, false);
+    }
+  }
+
+  private async writeOnce(board: Board, season: string, playerId: string, request: () => SubmitRequest, region: string | null, write: InflightWrite): Promise<RankedScore> {
     const parts = this.parts(board, season);
     const target = parts.find((p) => p.region === region) as Part;
     const others = parts.filter((p) => p !== target);
-    const write = this.inflight.begin(board.id, season);
-    try {
-      // On a regional board, a player new to this region may be moving from another: look there only then.
-      let outcome = await this.onSet(board, season, () => target.store.submit(target.set, playerId, { ...request, onlyIfPresent: others.length > 0 }), write);
-      let moved = false;
-      if (!outcome) {
-        const taken = await Promise.all(others.map(async (p) => ({ part: p, entry: await this.onSet(board, season, () => p.store.take(p.set, playerId), write) })));
-        const carried = taken.filter((t): t is { part: Part; entry: SortedSetEntry } => t.entry !== undefined);
-        moved = carried.length > 0;
-        const carry = combineCarried(carried.map((t) => t.entry), request.op);
-        try {
-          outcome = (await this.onSet(board, season, () => target.store.submit(target.set, playerId, { ...request, carry }), write)) as SubmitOutcome;
-        } catch (err) {
-          // Put what was taken back where it was (best effort; PostgreSQL still has it for a rebuild anyway).
-          await Promise.all(carried.map((t) => t.part.store.submit(t.part.set, playerId, { op: 'set', value: t.entry.score, at: t.entry.at }).catch(() => {})));
-          throw err;
-        }
+    // On a regional board, a player new to this region may be moving from another: look there only then.
+    let outcome = await this.onSet(board, season, () => target.store.submit(target.set, playerId, { ...request(), onlyIfPresent: others.length > 0 }), write);
+    let moved = false;
+    if (!outcome) {
+      // From the first take to the write below, the player's entry is only in this process. If the board season
+      // turns out to be missing (being rebuilt), drop it and start over on the rebuilt sets: the entry was taken
+      // unchanged, so the durable copy (PostgreSQL or the queue) has it in its old region and the rebuild puts it back.
+      const taken = await Promise.allSettled(others.map((p) => p.store.take(p.set, playerId)));
+      const carried: Array<{ part: Part; entry: SortedSetEntry }> = [];
+      taken.forEach((t, i) => {
+        if (t.status === 'fulfilled' && t.value) carried.push({ part: others[i] as Part, entry: t.value });
+      });
+      const next = request();
+      const carry = combineCarried(carried.map((t) => t.entry), next.op);
+      moved = carry !== undefined;
+      const failed = taken.find((t): t is PromiseRejectedResult => t.status === 'rejected');
+      try {
+        if (failed) throw failed.reason;
+        outcome = (await target.store.submit(target.set, playerId, { ...next, carry })) as SubmitOutcome;
+      } catch (err) {
+        if (isSetMissing(err)) throw new RestartWrite(err);
+        // Put what was taken back where it was (best effort; PostgreSQL still has it for a rebuild anyway).
+        await Promise.all(carried.map((t) => t.part.store.submit(t.part.set, playerId, { op: 'set', value: t.entry.score, at: t.entry.at }).catch(() => {})));
+        throw err;
       }
-      const entry = outcome.entry;
-      if (outcome.changed || moved) {
-        this.copy.record({ board: board.id, season, playerId, region, score: decodeScore(board.order, entry.score), at: entry.at });
-      }
-      this.metrics.leaderboardSubmissions.inc();
-      let rank = entry.position + 1;
-      if (others.length > 0) {
-        const hoods = await Promise.all(others.map((p) => this.onSet(board, season, () => p.store.neighbourhood(p.set, entry, 0, 0), write)));
-        for (const h of hoods) rank += h.ahead;
-      }
-      return { playerId, score: decodeScore(board.order, entry.score), rank };
-    } finally {
-      write.end();
     }
+    const entry = outcome.entry;
+    if (outcome.changed || moved) {
+      this.copy.record({ board: board.id, season, playerId, region, score: decodeScore(board.order, entry.score), at: entry.at });
+    }
+    this.metrics.leaderboardSubmissions.inc();
+    let rank = entry.position + 1;
+    if (others.length > 0) {
+      const hoods = await Promise.all(others.map((p) => this.onSet(board, season, () => p.store.neighbourhood(p.set, entry, 0, 0), write)));
+      for (const h of hoods) rank += h.ahead;
+    }
+    return { playerId, score: decodeScore(board.order, entry.score), rank };
   }
 
   /** The best `limit` entries of the board (global: merged from every region) or of one region. */
@@ -486,6 +534,13 @@ export class LeaderboardService {
     const results = await Promise.allSettled(jobs);
     const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failed) throw failed.reason;
+  }
+}
+
+/** A regional write met a board season being rebuilt while it held a player's taken entry; it is retried from the start. */
+class RestartWrite extends Error {
+  constructor(readonly cause: unknown) {
+    super('restart the write after the rebuild');
   }
 }
 

@@ -65,12 +65,14 @@ export class ScoreCopy {
     this.timer = undefined;
   }
 
-  /** Queues the newest state of a player's entry; it replaces an older queued one. */
+  /** Queues the newest state of a player's entry; it replaces a queued one unless that one is newer (a later stamp). */
   record(row: ScoreRow): void {
     const shard = this.router.shardOf(row.playerId);
     const queue = this.queues[shard] as Map<string, ScoreRow>;
     const key = keyOf(row);
-    if (!queue.has(key)) this.total++;
+    const queued = queue.get(key);
+    if (queued && queued.at > row.at) return;
+    if (!queued) this.total++;
     queue.set(key, { ...row });
     this.metrics.leaderboardCopyPending.set(this.total);
   }
