@@ -4,5 +4,6 @@ export { buildServer } from './http/server.js';
 export { loadSettings, DEFAULT_ENGINE_OPTIONS, ENV_VARS, SettingsError, type Settings, type EngineOptions } from './settings.js';
 export * from './errors.js';
 export * from './players/index.js';
+export * from './leaderboards/index.js';
 export { ShardRouter, SlotMap, slotOf, SLOT_COUNT } from './sharding/index.js';
 export type { SqlCluster, SqlShard, SqlExecutor } from './backends/postgres/index.js';
