@@ -3,6 +3,7 @@
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectRedis, createRedisClient } from '../../src/backends/redis/index.js';
+import { readScoreRows } from '../../src/leaderboards/score-rows.js';
 import type { SqlKind } from '../helpers/backends.js';
 import { adminAuth, auth, startTestRealm, type TestRealm } from '../helpers/realm.js';
 import { deleteKeysWithPrefix, redisUrl, uniquePrefix } from '../helpers/redis.js';
@@ -289,6 +290,21 @@ describe.each(SETUPS)('leaderboards API, %s', (setup) => {
     } finally {
       await again.close();
     }
+  });
+
+  it('writes the durable copy when the server shuts down, and reports the stores in /readyz', async () => {
+    const other = await startTestRealm(kind, { env, clock, cluster: t.cluster });
+    try {
+      await put('shutdown', { order: 'desc', operator: 'set' }, adminJson, other.app);
+      for (let i = 0; i < 5; i++) expect((await submit('shutdown', { playerId: `s${i}`, score: i }, other.app)).statusCode).toBe(200);
+      const ready = (await get('/readyz', other.app, {})).json();
+      expect(ready.backends).toMatchObject(setup === 'embedded' ? { 'shard-0': 'up' } : { redis: 'up', 'redis-na': 'up' });
+      if (setup === 'embedded') expect(ready.backends.redis).toBeUndefined();
+    } finally {
+      await other.close();
+    }
+    const rows = (await Promise.all(t.cluster.cluster.shards.map((s) => readScoreRows(s, 'shutdown', 'all')))).flat();
+    expect(rows.map((r) => [r.playerId, r.score]).sort()).toEqual([['s0', 0], ['s1', 1], ['s2', 2], ['s3', 3], ['s4', 4]]);
   });
 
   it('serves the routes in the OpenAPI document', async () => {
