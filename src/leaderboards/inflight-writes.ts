@@ -7,31 +7,23 @@ interface Waiter {
   resolve: () => void;
 }
 
-function waiter(): Waiter {
-  let resolve!: () => void;
-  const done = new Promise<void>((r) => (resolve = r));
-  return { done, resolve };
-}
-
 export class InflightWrite {
   private current: Waiter | undefined;
 
-  constructor(private readonly group: Set<Waiter>) {
+  constructor(private readonly writes: InflightWrites, private readonly key: string) {
     this.resume();
   }
 
   /** Stops counting as in flight (while waiting for a rebuild). */
   pause(): void {
     if (!this.current) return;
-    this.group.delete(this.current);
+    this.writes.leave(this.key, this.current);
     this.current.resolve();
     this.current = undefined;
   }
 
   resume(): void {
-    if (this.current) return;
-    this.current = waiter();
-    this.group.add(this.current);
+    this.current ??= this.writes.enter(this.key);
   }
 
   end(): void {
@@ -40,24 +32,32 @@ export class InflightWrite {
 }
 
 export class InflightWrites {
+  /** Only board seasons with writes in flight have an entry, so old seasons leave nothing behind. */
   private readonly groups = new Map<string, Set<Waiter>>();
 
-  private group(board: string, season: string): Set<Waiter> {
-    const key = `${board}\u0000${season}`;
-    let group = this.groups.get(key);
-    if (!group) {
-      group = new Set();
-      this.groups.set(key, group);
-    }
-    return group;
+  begin(board: string, season: string): InflightWrite {
+    return new InflightWrite(this, `${board}\u0000${season}`);
   }
 
-  begin(board: string, season: string): InflightWrite {
-    return new InflightWrite(this.group(board, season));
+  enter(key: string): Waiter {
+    let resolve!: () => void;
+    const done = new Promise<void>((r) => (resolve = r));
+    const waiter = { done, resolve };
+    let group = this.groups.get(key);
+    if (!group) this.groups.set(key, (group = new Set()));
+    group.add(waiter);
+    return waiter;
+  }
+
+  leave(key: string, waiter: Waiter): void {
+    const group = this.groups.get(key);
+    if (!group) return;
+    group.delete(waiter);
+    if (group.size === 0) this.groups.delete(key);
   }
 
   /** Resolves when every write of this board and season that is in flight now has ended or paused. */
   async settled(board: string, season: string): Promise<void> {
-    await Promise.all([...this.group(board, season)].map((w) => w.done));
+    await Promise.all([...(this.groups.get(`${board}\u0000${season}`) ?? [])].map((w) => w.done));
   }
 }

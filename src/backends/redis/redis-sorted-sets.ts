@@ -26,6 +26,14 @@ export interface RedisSortedSetsOptions {
   lockWaitMs?: number;
 }
 
+export const DEFAULT_REDIS_SORTED_SETS_OPTIONS: Readonly<Required<RedisSortedSetsOptions>> = Object.freeze({
+  keyPrefix: 'rs:',
+  label: 'Redis',
+  restoreChunk: 1000,
+  lockTtlMs: 30_000,
+  lockWaitMs: 120_000,
+});
+
 /** Width of the time part of a member: 14 hex digits hold any integer up to 2^56, more than the 2^53 of `at`. */
 const AT_HEX_DIGITS = 14;
 
@@ -61,11 +69,12 @@ export class RedisSortedSets implements SortedSetStore {
   private readonly lockWaitMs: number;
 
   constructor(private readonly client: Redis, options: RedisSortedSetsOptions = {}) {
-    this.prefix = options.keyPrefix ?? 'rs:';
-    this.label = options.label ?? 'Redis';
-    this.restoreChunk = options.restoreChunk ?? 1000;
-    this.lockTtlMs = options.lockTtlMs ?? 30_000;
-    this.lockWaitMs = options.lockWaitMs ?? 120_000;
+    const o = { ...DEFAULT_REDIS_SORTED_SETS_OPTIONS, ...options };
+    this.prefix = o.keyPrefix;
+    this.label = o.label;
+    this.restoreChunk = o.restoreChunk;
+    this.lockTtlMs = o.lockTtlMs;
+    this.lockWaitMs = o.lockWaitMs;
     this.call = defineScripts(client);
   }
 
