@@ -96,7 +96,10 @@ interface Part {
 }
 
 const MAX_RESTORE_ATTEMPTS = 3;
+/** Least time between two re-reads of the PUT-made boards for an unknown board id. */
 const DEFINITION_REFRESH_MS = 1000;
+/** How often PUT-made boards are re-read, to see other processes' PUTs. */
+const DEFINITION_POLL_MS = 10_000;
 const STAT_EVENTS = new Set(['stat.add', 'stat.set', 'stat.max']);
 
 export class LeaderboardService {
@@ -114,6 +117,9 @@ export class LeaderboardService {
   private readonly log: Logger;
   private readonly shutdownTimeoutMs: number;
   private definitionsReadAt = 0;
+  /** Bumped by every local PUT, so a re-read that raced one does not undo it. */
+  private definitionsVersion = 0;
+  private definitionsTimer: NodeJS.Timeout | undefined;
 
   constructor(options: LeaderboardServiceOptions) {
     this.stores = options.stores;
@@ -129,12 +135,17 @@ export class LeaderboardService {
   /** Loads the PUT-made boards, starts the durable copy, and rebuilds the current season of any board the store lost. */
   async start(): Promise<void> {
     await this.refreshDefinitions();
+    this.definitionsTimer = setInterval(() => {
+      this.refreshDefinitions().catch((err: unknown) => this.log.warn({ err }, 'could not re-read the leaderboard definitions'));
+    }, DEFINITION_POLL_MS);
+    this.definitionsTimer.unref();
     this.copy.start();
     await Promise.all(this.registry.all().map((board) => this.restoreInBackground(board)));
   }
 
   /** Writes every queued durable copy; resolves false if some could not be written before the timeout. */
   async close(): Promise<boolean> {
+    if (this.definitionsTimer) clearInterval(this.definitionsTimer);
     this.copy.stop();
     return this.copy.flushAll(Date.now() + this.shutdownTimeoutMs);
   }
@@ -157,6 +168,7 @@ export class LeaderboardService {
     const parsed = boardDefinitionSchema.safeParse(definition);
     if (!parsed.success) throw new InvalidArgumentError(`invalid board definition: ${parsed.error.issues.map((i) => `${i.path.join('.') || 'value'}: ${i.message}`).join('; ')}`);
     await writeBoardDefinition(this.shard0(), id, parsed.data);
+    this.definitionsVersion++;
     this.registry.setPut(id, parsed.data);
     const board = this.registry.get(id) as Board;
     return this.info(board);
@@ -200,7 +212,9 @@ export class LeaderboardService {
 
   private async refreshDefinitions(): Promise<void> {
     this.definitionsReadAt = Date.now();
+    const version = this.definitionsVersion;
     const rows = await readBoardDefinitions(this.shard0());
+    if (version !== this.definitionsVersion) return;
     const defs = new Map<string, BoardDefinition>();
     for (const row of rows) {
       const parsed = boardDefinitionSchema.safeParse(row.definition);
