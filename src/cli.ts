@@ -1,4 +1,4 @@
-// The `realmstate` command: serve | migrate | replay.
+// The `realmstate` command: serve | migrate | replay | leaderboard rebuild.
 import { parseArgs } from 'node:util';
 import { migrateCluster } from './backends/postgres/index.js';
 import { buildServer } from './http/server.js';
@@ -11,6 +11,8 @@ const USAGE = `usage: realmstate <command>
   serve                      start the HTTP server (the default of npm start)
   migrate                    apply the schema migrations to every shard and exit
   replay <playerId> [--seq N]  print the player's state rebuilt from its event log (at seq N)
+  leaderboard rebuild <board> [--season ID]
+                             rebuild a board's season (default: the current one) in Redis from PostgreSQL
 
 Settings come from the environment; see the README.`;
 
@@ -96,6 +98,19 @@ async function replayCommand(args: string[]): Promise<void> {
   }
 }
 
+async function leaderboardCommand(args: string[]): Promise<void> {
+  const { values, positionals } = parseArgs({ args, options: { season: { type: 'string' } }, allowPositionals: true });
+  const [action, board] = positionals;
+  if (action !== 'rebuild' || !board) throw new Error('usage: realmstate leaderboard rebuild <board> [--season ID]');
+  const settings = settingsOrExit();
+  const realm = await createRealm({ settings, logger: createLogger('warn'), processMetrics: false });
+  try {
+    console.log(JSON.stringify(await realm.leaderboards.rebuild(board, { season: values.season }), null, 2));
+  } finally {
+    await realm.close();
+  }
+}
+
 async function main(argv: string[]): Promise<void> {
   const [command = 'serve', ...rest] = argv;
   switch (command) {
@@ -105,6 +120,8 @@ async function main(argv: string[]): Promise<void> {
       return migrate();
     case 'replay':
       return replayCommand(rest);
+    case 'leaderboard':
+      return leaderboardCommand(rest);
     case 'help':
     case '--help':
     case '-h':

@@ -4,6 +4,7 @@ export { buildServer } from './http/server.js';
 export { loadSettings, DEFAULT_ENGINE_OPTIONS, ENV_VARS, SettingsError, type Settings, type EngineOptions } from './settings.js';
 export * from './errors.js';
 export * from './players/index.js';
+export * from './leaderboards/index.js';
 export { ShardRouter, SlotMap, slotOf, SLOT_COUNT } from './sharding/index.js';
 export {
   GameConfig, GameConfigError, DEFAULT_GAME_CONFIG_OPTIONS, DEFAULT_LIMITS, assignVariant,

@@ -46,6 +46,12 @@ export class Metrics {
   readonly configReloads = new Counter({ name: 'realmstate_config_reloads_total', help: 'Game config reloads by result: ok (valid file accepted) or invalid (rejected, the old config stays)', labelNames: ['result'] as const, registers: [this.registry] });
   readonly configInfo = new Gauge({ name: 'realmstate_config_info', help: 'The live game config: 1, labelled with its hash and version', labelNames: ['hash', 'version'] as const, registers: [this.registry] });
 
+  readonly leaderboardSubmissions = new Counter({ name: 'realmstate_leaderboard_submissions_total', help: 'Scores accepted by leaderboards (including follow-stat updates)', registers: [this.registry] });
+  readonly leaderboardRebuilds = new Counter({ name: 'realmstate_leaderboard_rebuilds_total', help: 'Leaderboard sorted sets rebuilt from PostgreSQL, by trigger (missing: the store lost it; manual: rebuild command)', labelNames: ['trigger'] as const, registers: [this.registry] });
+  readonly leaderboardCopyPending = new Gauge({ name: 'realmstate_leaderboard_copy_pending', help: 'Accepted scores waiting for their durable copy in PostgreSQL', registers: [this.registry] });
+  readonly leaderboardCopyFlushed = new Counter({ name: 'realmstate_leaderboard_copy_flushed_total', help: 'Score rows written to leaderboard_scores', registers: [this.registry] });
+  readonly leaderboardCopyFailed = new Counter({ name: 'realmstate_leaderboard_copy_failed_total', help: 'Durable-copy flushes of a shard that failed (and will be retried)', registers: [this.registry] });
+
   constructor(options: { defaultMetrics?: boolean } = {}) {
     if (options.defaultMetrics) collectDefaultMetrics({ register: this.registry, prefix: 'realmstate_process_' });
   }

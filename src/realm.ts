@@ -1,7 +1,7 @@
 // The composition root: builds the backends the settings ask for and the services on top of them.
 // Only this file picks adapters; services see ports.
-import type { Logger } from 'pino';
 import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
 import { resolveApiKeys, type ApiKeys } from './api-keys.js';
 import { DeferredBus } from './backends/deferred-bus.js';
 import type { EventBus } from './backends/event-bus.js';
@@ -10,18 +10,21 @@ import { MemoryPlayerCache } from './backends/memory/memory-player-cache.js';
 import { JetStreamBus } from './backends/nats/jetstream-bus.js';
 import { connectNats } from './backends/nats/nats-connection.js';
 import type { PlayerCache } from './backends/player-cache.js';
+import { MemorySortedSets } from './backends/memory/index.js';
 import { migrateCluster, PgCluster, PgliteCluster, type SqlCluster } from './backends/postgres/index.js';
-import { connectRedis, createRedisClient } from './backends/redis/redis-client.js';
+import { connectRedis, createRedisClient, describeRedis, RedisSortedSets } from './backends/redis/index.js';
 import { RedisPlayerCache } from './backends/redis/redis-player-cache.js';
-import { OutboxRelay, ProjectionRunner } from './events/index.js';
+import type { SortedSetStore } from './backends/sorted-set-port.js';
+import { OutboxRelay, ProjectionRunner, type Projection } from './events/index.js';
 import type { Broadcast } from './backends/broadcast-port.js';
 import { NatsBroadcast } from './backends/nats/nats-broadcast.js';
 import { RedisBroadcast } from './backends/redis/redis-broadcast.js';
 import { GameConfig } from './config/index.js';
+import { LeaderboardService, type Clock, type LeaderboardStores } from './leaderboards/index.js';
 import { createLogger } from './log.js';
 import { Metrics } from './metrics.js';
 import { CacheUpdater } from './players/cache-updater.js';
-import { PlayerQueries, PlayerStore } from './players/index.js';
+import { PlayerQueries, PlayerStore, type RecordedEvent } from './players/index.js';
 import { loadSettings, type Settings } from './settings.js';
 import { ShardRouter, SlotMap } from './sharding/index.js';
 
@@ -38,6 +41,8 @@ export interface CreateRealmOptions {
   processMetrics?: boolean;
   /** Options of the outbox relay (tests shorten its polling). */
   relay?: ConstructorParameters<typeof OutboxRelay>[4];
+  /** "Now" for leaderboard seasons and achieved-at times (tests cross season boundaries). Default: the system clock. */
+  clock?: Clock;
 }
 
 export type BackendStatus = 'up' | 'down';
@@ -59,6 +64,7 @@ export interface RealmParts {
   relay: OutboxRelay;
   projections: ProjectionRunner;
   config: GameConfig;
+  leaderboards: LeaderboardService;
 }
 
 type Check = () => Promise<unknown>;
@@ -79,6 +85,7 @@ export class Realm implements RealmParts {
   readonly projections: ProjectionRunner;
   /** The live game config: `config.current`, `config.subscribe((next, prev) => …)`, `config.forPlayer(id)`, `config.reload()`. */
   readonly config: GameConfig;
+  readonly leaderboards: LeaderboardService;
 
   private readonly checks = new Map<string, Check>();
   /** Run in reverse order of registration on close: what was built last stops first. */
@@ -101,6 +108,7 @@ export class Realm implements RealmParts {
     this.relay = parts.relay;
     this.projections = parts.projections;
     this.config = parts.config;
+    this.leaderboards = parts.leaderboards;
     this.sql.shards.forEach((s) => this.addReadinessCheck(`shard-${s.index}`, () => s.query('SELECT 1')));
     this.sql.replicas.forEach((r, i) => {
       if (r) this.addReadinessCheck(`replica-${i}`, () => r.query('SELECT 1'));
@@ -108,7 +116,6 @@ export class Realm implements RealmParts {
     this.describeBackend(`players: ${this.sql.describe()}`);
     this.describeBackend(`cache: ${this.cache.describe()}`);
     this.describeBackend(`stream: ${this.bus.describe()}`);
-    if (this.redis) this.addReadinessCheck('redis', () => (this.redis as Redis).ping());
     if (this.bus.kind === 'jetstream') this.addReadinessCheck('nats', () => this.bus.ping());
   }
 
@@ -181,14 +188,6 @@ export async function openSql(settings: Settings, options: Pick<CreateRealmOptio
   return PgliteCluster.open(options.inMemory ? undefined : settings.dataDir, settings.shards);
 }
 
-async function openCache(settings: Settings, log: Logger): Promise<{ cache: PlayerCache; redis: Redis | undefined }> {
-  if (!settings.redisUrl) return { cache: new MemoryPlayerCache({ maxEntries: settings.engine.cacheMaxEntries, ttlMs: settings.engine.cacheTtlMs }), redis: undefined };
-  const redis = createRedisClient(settings.redisUrl);
-  // Start even if Redis is down: reads then go to the databases and the client keeps reconnecting.
-  if (!(await connectRedis(redis))) log.warn('Redis is not reachable yet; reading from the databases until it is');
-  return { cache: new RedisPlayerCache(redis, { keyPrefix: settings.redisKeyPrefix, ttlMs: settings.engine.cacheTtlMs }), redis };
-}
-
 function openBus(settings: Settings, log: Logger): EventBus {
   const url = settings.natsUrl;
   if (!url) return new MemoryBus();
@@ -199,6 +198,37 @@ function openBus(settings: Settings, log: Logger): EventBus {
     async () => JetStreamBus.open(await connectNats(url, { waitOnFirstConnect: true }), { stream: settings.natsStream, subjectPrefix: settings.natsSubjectPrefix }),
     (err) => log.warn({ err }, 'NATS JetStream is not reachable yet; events wait in the outbox'),
   );
+}
+
+interface BoardStores {
+  stores: LeaderboardStores;
+  /** Redis clients by readiness name (`redis`, `redis-<region>`). */
+  clients: Map<string, Redis>;
+  description: string;
+}
+
+/** The leaderboards' sorted sets: Redis when REDIS_URL is set (a region may have its own), else in-process. */
+async function openBoardStores(settings: Settings, log: Logger): Promise<BoardStores> {
+  const regionUrls = Object.entries(settings.redisRegionUrls);
+  if (!settings.redisUrl) {
+    if (regionUrls.length > 0) throw new Error('REDIS_REGION_URLS needs REDIS_URL too (the Redis of boards without regions and of unlisted regions)');
+    return { stores: { default: new MemorySortedSets() }, clients: new Map(), description: 'leaderboards: in-process sorted sets' };
+  }
+  const clients = new Map<string, Redis>();
+  const open = (name: string, url: string): SortedSetStore => {
+    const client = createRedisClient(url, { name: `realmstate-${name}` });
+    clients.set(name, client);
+    return new RedisSortedSets(client, { keyPrefix: settings.redisKeyPrefix, label: `${name} (${describeRedis(url)})` });
+  };
+  const main = open('redis', settings.redisUrl);
+  const regions: Record<string, SortedSetStore> = {};
+  for (const [region, url] of regionUrls) regions[region] = url === settings.redisUrl ? main : open(`redis-${region}`, url);
+  await Promise.all([...clients].map(async ([name, client]) => {
+    // Start anyway: readiness says down, requests needing it get 503, and boards are rebuilt once it answers.
+    if (!(await connectRedis(client))) log.warn({ redis: name }, 'Redis does not answer yet; leaderboards on it are unavailable until it does');
+  }));
+  const listed = regionUrls.map(([region, url]) => `${region}=${describeRedis(url)}`).join(', ');
+  return { stores: { default: main, regions }, clients, description: `leaderboards: Redis ${describeRedis(settings.redisUrl)}${listed ? `, regions ${listed}` : ''}` };
 }
 
 export async function createRealm(options: CreateRealmOptions = {}): Promise<Realm> {
@@ -212,16 +242,24 @@ export async function createRealm(options: CreateRealmOptions = {}): Promise<Rea
     await config.close();
     throw err;
   });
+  // Undone in reverse if the start fails; registered on the realm (also undone in reverse) once it exists.
   const closeSteps: Array<{ name: string; close: () => Promise<unknown> }> = [{ name: 'sql', close: () => sql.close() }];
   try {
     await migrateCluster(sql);
-    const { cache, redis } = await openCache(settings, log);
-    if (redis) closeSteps.push({ name: 'redis', close: async () => redis.disconnect() });
+    // One Redis client (REDIS_URL) serves the player cache and the leaderboards; regions may add their own.
+    const boards = await openBoardStores(settings, log);
+    const redisClients = [...boards.clients.values()];
+    closeSteps.push({ name: 'redis', close: () => Promise.all(redisClients.map((c) => c.quit().catch(() => c.disconnect()))) });
+    const redis = boards.clients.get('redis');
+    const cache: PlayerCache = redis
+      ? new RedisPlayerCache(redis, { keyPrefix: settings.redisKeyPrefix, ttlMs: settings.engine.cacheTtlMs })
+      : new MemoryPlayerCache({ maxEntries: settings.engine.cacheMaxEntries, ttlMs: settings.engine.cacheTtlMs });
     const bus = openBus(settings, log);
     closeSteps.push({ name: 'bus', close: () => bus.close() });
     const router = new ShardRouter(SlotMap.even(sql.shards.length));
     const players = new PlayerStore(sql, router, settings.engine, metrics, log);
     const cacheUpdater = new CacheUpdater(cache, metrics, log);
+    closeSteps.push({ name: 'cache-updater', close: async () => cacheUpdater.stop() });
     const queries = new PlayerQueries(players, sql, router, cache, cacheUpdater, metrics, log);
     const relay = new OutboxRelay(sql.shards, bus, metrics, log, options.relay);
     const projections = new ProjectionRunner(bus, sql.shards, router, metrics, log);
@@ -229,26 +267,64 @@ export async function createRealm(options: CreateRealmOptions = {}): Promise<Rea
       relay.wake(shard);
       return cacheUpdater.write(committed.map((c) => c.state));
     });
-    const realm = new Realm({ settings, log, metrics, keys, sql, router, players, queries, bus, cache, redis, relay, projections, config });
-    // Closed in reverse: players flush first, then the relay publishes what they committed, then the consumers stop.
+    const leaderboards = new LeaderboardService({ stores: boards.stores, sql, router, metrics, log, clock: options.clock, shutdownTimeoutMs: settings.engine.shutdownTimeoutMs });
+    closeSteps.push({ name: 'leaderboards', close: () => leaderboards.close() });
+    const realm = new Realm({ settings, log, metrics, keys, sql, router, players, queries, bus, cache, redis, relay, projections, config, leaderboards });
+    for (const [name, client] of boards.clients) realm.addReadinessCheck(name, () => client.ping());
+    realm.describeBackend(boards.description);
+    realm.describeBackend(describeConfig(config, settings));
+    // Closed in reverse: the config stops first, players flush, the relay publishes what they committed, the
+    // consumers stop, the leaderboards write their durable copy, then the connections close.
     for (const step of closeSteps) realm.onClose(step.name, step.close);
     realm.onClose('projections', () => projections.stop());
-    realm.onClose('cache-updater', async () => cacheUpdater.stop());
     // Rows the relay cannot publish now stay in the outbox (durable) for the next start: not a failed shutdown.
     realm.onClose('relay', async () => {
       if (!(await relay.close(Date.now() + 5000))) log.warn('stream unreachable at shutdown; unpublished events stay in the outbox');
     });
     realm.onClose('players', () => players.close());
-    // Registered last so it stops first: no config change reaches services while they close.
     realm.onClose('config', () => config.close());
-    realm.describeBackend(describeConfig(config, settings));
+
+    // The live config is deep-frozen; the board registry takes plain copies.
+    const configBoards = (c: typeof config.current) => c.config.leaderboards.map((b) => ({ ...b, regions: b.regions ? [...b.regions] : undefined }));
+    leaderboards.setConfigBoards(configBoards(config.current));
+    config.subscribe((next) => leaderboards.setConfigBoards(configBoards(next)));
     players.start();
+    await leaderboards.start();
+    await projections.start(statBoardsProjection(leaderboards, queries));
     return realm;
   } catch (err) {
     for (const step of closeSteps.reverse()) await step.close().catch(() => {});
     await config.close().catch(() => {});
     throw err;
   }
+}
+
+/**
+ * Boards that follow a player stat are fed from the event stream: for each player in a batch, the state at least
+ * as new as its last event (the cache may lag the relay by a moment; then the primary) sets the boards' scores.
+ */
+function statBoardsProjection(leaderboards: LeaderboardService, queries: PlayerQueries): Projection {
+  return {
+    name: 'leaderboard-stats',
+    types: ['stat.add', 'stat.set', 'stat.max'],
+    handle: async (events) => {
+      const byPlayer = new Map<string, RecordedEvent[]>();
+      for (const e of events) {
+        if (!leaderboards.followsStat((e.data as { stat?: string }).stat ?? '')) continue;
+        const list = byPlayer.get(e.playerId) ?? [];
+        list.push({ seq: e.seq, type: e.type as RecordedEvent['type'], data: e.data as RecordedEvent['data'], recordedAt: e.recordedAt });
+        byPlayer.set(e.playerId, list);
+      }
+      await Promise.all(
+        [...byPlayer].map(async ([playerId, list]) => {
+          const last = (list.at(-1) as RecordedEvent).seq;
+          let read = await queries.get(playerId);
+          if (read.seq < last) read = await queries.get(playerId, 'strong');
+          await leaderboards.followStats(read.state, list);
+        }),
+      );
+    },
+  };
 }
 
 /** The game config of settings.configFile, announcing accepted changes over Redis when there is one, else NATS. */

@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createDatabases } from '../../test/helpers/backends.js';
-import { deleteKeys, REDIS_URL, testPrefix } from '../../test/helpers/redis.js';
+import { deleteKeys, REDIS_TEST_URL as REDIS_URL, uniquePrefix } from '../../test/helpers/redis.js';
 import { headers, startServerProcess } from '../../test/helpers/server-process.js';
 import { runLoad, type BenchRow, type Scenario } from '../harness.js';
 import { LoadClient } from '../http-client.js';
@@ -19,7 +19,7 @@ export const readPathScenario: Scenario = {
     const durationMs = ctx.quick ? 2000 : 10_000;
     const players = ctx.quick ? 500 : 5000;
     const dbs = await createDatabases(4);
-    const prefix = testPrefix();
+    const prefix = uniquePrefix();
     const dirs = [mkdtempSync(join(tmpdir(), 'rs-bench-w-')), mkdtempSync(join(tmpdir(), 'rs-bench-r-'))];
     const env = { DATABASE_URLS: dbs.urls.join(','), REDIS_URL, REDIS_KEY_PREFIX: prefix, LOG_LEVEL: 'warn' };
     const writer = await startServerProcess({ ...env, LOG_LEVEL: 'info', REALMSTATE_DATA_DIR: dirs[0] as string });

@@ -6,6 +6,7 @@ import { installAuth } from './auth.js';
 import { installErrorHandling } from './error-handler.js';
 import { zodValidatorCompiler } from './route-spec.js';
 import { configRoutes } from './routes/config.js';
+import { leaderboardRoutes } from './routes/leaderboards.js';
 import { opsRoutes } from './routes/ops.js';
 import { playerRoutes } from './routes/players.js';
 
@@ -43,6 +44,7 @@ export async function buildServer(realm: Realm, options: ServerOptions = {}): Pr
   opsRoutes(app, realm, VERSION);
   playerRoutes(app, realm);
   configRoutes(app, realm);
+  leaderboardRoutes(app, realm);
   await app.ready();
   return app;
 }

@@ -4,7 +4,7 @@ import { MemoryPlayerCache } from '../../src/backends/memory/memory-player-cache
 import type { PlayerCache } from '../../src/backends/player-cache.js';
 import { createRedisClient, connectRedis } from '../../src/backends/redis/redis-client.js';
 import { RedisPlayerCache } from '../../src/backends/redis/redis-player-cache.js';
-import { deleteKeys, REDIS_URL, testPrefix } from '../helpers/redis.js';
+import { deleteKeys, REDIS_TEST_URL as REDIS_URL, uniquePrefix } from '../helpers/redis.js';
 
 const factories: Record<string, () => Promise<{ cache: PlayerCache; cleanup: () => Promise<void> }>> = {
   memory: async () => {
@@ -12,7 +12,7 @@ const factories: Record<string, () => Promise<{ cache: PlayerCache; cleanup: () 
     return { cache, cleanup: () => cache.close() };
   },
   redis: async () => {
-    const prefix = testPrefix();
+    const prefix = uniquePrefix();
     const client = createRedisClient(REDIS_URL);
     await connectRedis(client);
     const cache = new RedisPlayerCache(client, { keyPrefix: prefix, ttlMs: 60_000, ownsClient: true });

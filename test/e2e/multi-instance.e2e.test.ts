@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createDatabases } from '../helpers/backends.js';
-import { deleteKeys, REDIS_URL, testPrefix } from '../helpers/redis.js';
+import { deleteKeys, REDIS_TEST_URL as REDIS_URL, uniquePrefix } from '../helpers/redis.js';
 import { getJson, postJson, startServerProcess } from '../helpers/server-process.js';
 
 describe('two processes on the same players', () => {
@@ -17,7 +17,7 @@ describe('two processes on the same players', () => {
   it('lose no update and never reuse or skip a seq', async () => {
     const dbs = await createDatabases(2);
     cleanups.push(dbs.drop);
-    const prefix = testPrefix();
+    const prefix = uniquePrefix();
     cleanups.push(() => deleteKeys(prefix));
     const dirs = [mkdtempSync(join(tmpdir(), 'rs-a-')), mkdtempSync(join(tmpdir(), 'rs-b-'))];
     cleanups.push(async () => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));

@@ -8,7 +8,7 @@ import { PgCluster } from '../../src/backends/postgres/index.js';
 import type { PlayerEvent } from '../../src/players/index.js';
 import { createDatabases, openTestCluster } from '../helpers/backends.js';
 import { startTestRealm } from '../helpers/realm.js';
-import { deleteKeys, REDIS_URL, testPrefix } from '../helpers/redis.js';
+import { deleteKeys, REDIS_TEST_URL as REDIS_URL, uniquePrefix } from '../helpers/redis.js';
 import { getJson, postJson, startServerProcess } from '../helpers/server-process.js';
 import { TcpProxy } from '../helpers/tcp-proxy.js';
 
@@ -31,7 +31,7 @@ describe('read side', () => {
   it('never reads a write older through another server process (shared Redis)', async () => {
     const dbs = await createDatabases(4);
     cleanups.push(dbs.drop);
-    const prefix = testPrefix();
+    const prefix = uniquePrefix();
     cleanups.push(() => deleteKeys(prefix));
     const env = { DATABASE_URLS: dbs.urls.join(','), REDIS_URL, REDIS_KEY_PREFIX: prefix };
     const dirs = [mkdtempSync(join(tmpdir(), 'rs-x-')), mkdtempSync(join(tmpdir(), 'rs-y-'))];
@@ -61,7 +61,7 @@ describe('read side', () => {
   });
 
   it('falls back to the database while Redis is down, keeps writing, and the cache recovers', async () => {
-    const prefix = testPrefix();
+    const prefix = uniquePrefix();
     cleanups.push(() => deleteKeys(prefix));
     const redis = new URL(REDIS_URL);
     const proxy = await new TcpProxy(redis.hostname, Number(redis.port || 6379)).start();

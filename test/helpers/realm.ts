@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildServer } from '../../src/http/server.js';
 import { silentLogger } from '../../src/log.js';
+import type { Clock } from '../../src/leaderboards/index.js';
 import { createRealm, type CreateRealmOptions, type Realm } from '../../src/realm.js';
 import { loadSettings, type EngineOptions } from '../../src/settings.js';
 import { openTestCluster, type SqlKind, type TestCluster } from './backends.js';
@@ -30,16 +31,17 @@ export interface TestRealmOptions {
   cluster?: TestCluster;
   /** Outbox relay options (tests poll faster). */
   relay?: CreateRealmOptions['relay'];
+  /** "Now" of the leaderboards (seasons, achieved-at times). */
+  clock?: Clock;
 }
 
 export async function startTestRealm(kind: SqlKind, options: TestRealmOptions = {}): Promise<TestRealm> {
   const cluster = options.cluster ?? (await openTestCluster(kind, options.shards ?? 4));
-  if (options.shards === undefined) options.env = { REALMSTATE_SHARDS: String(cluster.cluster.shards.length), ...options.env };
   const dataDir = mkdtempSync(join(tmpdir(), 'realmstate-test-'));
   const settings = loadSettings({ REALMSTATE_DATA_DIR: dataDir, REALMSTATE_API_KEY: API_KEY, REALMSTATE_ADMIN_KEY: ADMIN_KEY, LOG_LEVEL: 'silent', REALMSTATE_SHARDS: String(cluster.cluster.shards.length), ...options.env });
   Object.assign(settings.engine, options.engine);
   const sql = options.cluster ? await options.cluster.reopen() : cluster.cluster;
-  const realm = await createRealm({ settings, logger: silentLogger, sql, processMetrics: false, relay: options.relay });
+  const realm = await createRealm({ settings, logger: silentLogger, sql, processMetrics: false, relay: options.relay, clock: options.clock });
   const app = await buildServer(realm);
   let closed = false;
   return {

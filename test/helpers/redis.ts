@@ -1,22 +1,62 @@
-// Redis for tests: a key prefix of the test's own on the machine's Redis, removed afterwards (never FLUSHALL).
+// Redis for tests: the machine's shared Redis, each test in its own key prefix, whose keys are deleted afterwards
+// (never FLUSHALL/FLUSHDB: other tests and engineers share the server).
 import { randomUUID } from 'node:crypto';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
+import { connectRedis, createRedisClient } from '../../src/backends/redis/index.js';
 
-export const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+export const REDIS_TEST_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 
-export function testPrefix(): string {
+export function redisUrl(db = 0): string {
+  const url = new URL(REDIS_TEST_URL);
+  url.pathname = `/${db}`;
+  return url.toString();
+}
+
+export interface TestRedis {
+  client: Redis;
+  prefix: string;
+  /** Deletes every key of the prefix (the test's "Redis lost everything"). */
+  deleteKeys: () => Promise<number>;
+  /** Deletes the keys and closes the client. */
+  cleanup: () => Promise<void>;
+}
+
+export function uniquePrefix(): string {
   return `test-${randomUUID()}:`;
 }
 
-export async function deleteKeys(prefix: string, url = REDIS_URL): Promise<void> {
-  const client = new Redis(url);
+export async function deleteKeysWithPrefix(client: Redis, prefix: string): Promise<number> {
+  let cursor = '0';
+  let deleted = 0;
+  do {
+    const [next, keys] = await client.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
+    cursor = next;
+    if (keys.length > 0) deleted += await client.del(...keys);
+  } while (cursor !== '0');
+  return deleted;
+}
+
+export async function openTestRedis(options: { db?: number; prefix?: string } = {}): Promise<TestRedis> {
+  const client = createRedisClient(redisUrl(options.db ?? 0), { name: 'realmstate-test' });
+  if (!(await connectRedis(client))) throw new Error(`test Redis at ${redisUrl(options.db ?? 0)} does not answer`);
+  const prefix = options.prefix ?? uniquePrefix();
+  return {
+    client,
+    prefix,
+    deleteKeys: () => deleteKeysWithPrefix(client, prefix),
+    cleanup: async () => {
+      await deleteKeysWithPrefix(client, prefix);
+      await client.quit();
+    },
+  };
+}
+
+/** Deletes every key of `prefix` with a client of its own. */
+export async function deleteKeys(prefix: string): Promise<void> {
+  const client = createRedisClient(REDIS_TEST_URL, { name: 'realmstate-test' });
   try {
-    let cursor = '0';
-    do {
-      const [next, keys] = await client.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
-      cursor = next;
-      if (keys.length) await client.del(...keys);
-    } while (cursor !== '0');
+    await connectRedis(client);
+    await deleteKeysWithPrefix(client, prefix);
   } finally {
     client.disconnect();
   }

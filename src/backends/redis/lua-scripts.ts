@@ -1,36 +1,47 @@
-// Loads the Lua scripts of ./lua once per client with ioredis defineCommand (EVALSHA, falling back to EVAL).
-// A file is named `<name>-<numKeys>.lua`; the command is registered under the camel-cased name.
+// The Lua scripts of ./lua, read from disk once per process and defined on each client once (ioredis defineCommand:
+// EVALSHA, falling back to EVAL when Redis does not have the script yet, e.g. after a restart).
 import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Redis } from 'ioredis';
 
 const LUA_DIR = fileURLToPath(new URL('./lua/', import.meta.url));
 
-interface ScriptFile {
+export interface LuaScript {
+  /** The command name on the client: `rs` + the file name in camel case (`take-3.lua` → `rsTake`). */
   command: string;
   numberOfKeys: number;
   lua: string;
 }
 
-let cached: ScriptFile[] | undefined;
+let cached: Map<string, LuaScript> | undefined;
 
-function scriptFiles(): ScriptFile[] {
-  cached ??= readdirSync(LUA_DIR)
-    .filter((f) => f.endsWith('.lua'))
-    .map((file) => {
-      const m = /^(.+)-(\d+)\.lua$/.exec(file);
-      if (!m) throw new Error(`Lua script ${file} must be named <name>-<numKeys>.lua`);
-      const command = (m[1] as string).replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
-      return { command, numberOfKeys: Number(m[2]), lua: readFileSync(`${LUA_DIR}${file}`, 'utf8') };
-    });
-  return cached;
+/** Every script, by file base name without the key count (`submit`, `take`, …). */
+export function luaScripts(): Map<string, LuaScript> {
+  if (cached) return cached;
+  const scripts = new Map<string, LuaScript>();
+  for (const file of readdirSync(LUA_DIR)) {
+    const m = /^([a-z][a-z-]*)-(\d+)\.lua$/.exec(file);
+    if (!m) continue;
+    const name = m[1] as string;
+    const command = 'rs' + name.replace(/(^|-)([a-z])/g, (_, _dash: string, c: string) => c.toUpperCase());
+    scripts.set(name, { command, numberOfKeys: Number(m[2]), lua: readFileSync(`${LUA_DIR}/${file}`, 'utf8') });
+  }
+  cached = scripts;
+  return scripts;
 }
 
-const defined = new WeakSet<Redis>();
+type ScriptFn = (...args: Array<string | number>) => Promise<unknown>;
 
-/** Registers every script on `client` (once). */
-export function defineScripts(client: Redis): void {
-  if (defined.has(client)) return;
-  for (const s of scriptFiles()) client.defineCommand(s.command, { numberOfKeys: s.numberOfKeys, lua: s.lua });
-  defined.add(client);
+/** Defines every script on `client` (once per client) and returns a caller by script name. */
+export function defineScripts(client: Redis): (name: string, ...args: Array<string | number>) => Promise<unknown> {
+  const scripts = luaScripts();
+  const commands = client as unknown as Record<string, ScriptFn | undefined>;
+  for (const script of scripts.values()) {
+    if (typeof commands[script.command] !== 'function') client.defineCommand(script.command, { numberOfKeys: script.numberOfKeys, lua: script.lua });
+  }
+  return (name, ...args) => {
+    const script = scripts.get(name);
+    if (!script) throw new Error(`no Lua script named ${name}`);
+    return (commands[script.command] as ScriptFn).apply(client, args);
+  };
 }

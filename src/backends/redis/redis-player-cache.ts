@@ -5,7 +5,7 @@ import type { CachedPlayer, CacheWrite, PlayerCache } from '../player-cache.js';
 import { defineScripts } from './lua-scripts.js';
 
 type CacheClient = Redis & {
-  cacheSetIfNewer(key: string, seq: number, json: string, ttlMs: number): Promise<number>;
+  rsCacheSetIfNewer(key: string, seq: number, json: string, ttlMs: number): Promise<number>;
 };
 
 export class RedisPlayerCache implements PlayerCache {
@@ -37,11 +37,11 @@ export class RedisPlayerCache implements PlayerCache {
     if (entries.length === 0) return;
     if (entries.length === 1) {
       const e = entries[0] as CacheWrite;
-      await this.client.cacheSetIfNewer(this.key(e.playerId), e.seq, e.json, this.options.ttlMs);
+      await this.client.rsCacheSetIfNewer(this.key(e.playerId), e.seq, e.json, this.options.ttlMs);
       return;
     }
-    const pipeline = this.client.pipeline() as unknown as { cacheSetIfNewer: CacheClient['cacheSetIfNewer']; exec: () => Promise<Array<[Error | null, unknown]> | null> };
-    for (const e of entries) void pipeline.cacheSetIfNewer(this.key(e.playerId), e.seq, e.json, this.options.ttlMs);
+    const pipeline = this.client.pipeline() as unknown as { rsCacheSetIfNewer: CacheClient['rsCacheSetIfNewer']; exec: () => Promise<Array<[Error | null, unknown]> | null> };
+    for (const e of entries) void pipeline.rsCacheSetIfNewer(this.key(e.playerId), e.seq, e.json, this.options.ttlMs);
     const results = await pipeline.exec();
     const failed = results?.find(([err]) => err);
     if (failed) throw failed[0];

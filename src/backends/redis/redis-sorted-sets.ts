@@ -1,0 +1,204 @@
+// Redis adapter of the sorted-set port. Each set is three keys sharing one hash tag (one Redis Cluster slot):
+//   <prefix>lb:{<set>}:z  sorted set, member = <14 hex digits of at>:<playerId>, so equal scores order by time
+//   <prefix>lb:{<set>}:h  hash playerId → member
+//   <prefix>lb:{<set>}:m  marker, written last by a restore; every script refuses to work on a set without it
+// plus <prefix>lb:{<set>}:l, the lock that keeps two processes from rebuilding one set at once.
+// Data keys never expire: with an eviction policy that evicts them (allkeys-*), the marker is what tells us.
+import { randomUUID } from 'node:crypto';
+import type { Redis } from 'ioredis';
+import { UnavailableError } from '../../errors.js';
+import type {
+  Neighbourhood, PlacedEntry, SortedSetEntry, SortedSetStore, SubmitOutcome, SubmitRequest,
+} from '../sorted-set-port.js';
+import { defineScripts } from './lua-scripts.js';
+import { errorFromCode, isErrorCode } from './script-errors.js';
+
+export interface RedisSortedSetsOptions {
+  /** Prefix of every key. Default `rs:`. */
+  keyPrefix?: string;
+  /** Shown in logs and readiness. Default `Redis`. */
+  label?: string;
+  /** Entries per ZADD/HSET while restoring a set. Default 1000. */
+  restoreChunk?: number;
+  /** Time to live of the rebuild lock, renewed while the rebuild runs. Default 30000 ms. */
+  lockTtlMs?: number;
+  /** Longest a restore waits for another process's rebuild of the same set. Default 120000 ms. */
+  lockWaitMs?: number;
+}
+
+export const DEFAULT_REDIS_SORTED_SETS_OPTIONS: Readonly<Required<RedisSortedSetsOptions>> = Object.freeze({
+  keyPrefix: 'rs:',
+  label: 'Redis',
+  restoreChunk: 1000,
+  lockTtlMs: 30_000,
+  lockWaitMs: 120_000,
+});
+
+/** Width of the time part of a member: 14 hex digits hold any integer up to 2^56, more than the 2^53 of `at`. */
+const AT_HEX_DIGITS = 14;
+
+function atHex(at: number): string {
+  return at.toString(16).padStart(AT_HEX_DIGITS, '0');
+}
+
+export function memberOf(at: number, playerId: string): string {
+  return `${atHex(at)}:${playerId}`;
+}
+
+export function parseMember(member: string, score: string | number): SortedSetEntry {
+  return { playerId: member.slice(AT_HEX_DIGITS + 1), at: Number.parseInt(member.slice(0, AT_HEX_DIGITS), 16), score: Number(score) + 0 };
+}
+
+function parseFlat(flat: unknown): SortedSetEntry[] {
+  const items = flat as string[];
+  const out: SortedSetEntry[] = [];
+  for (let i = 0; i + 1 < items.length; i += 2) out.push(parseMember(items[i] as string, items[i + 1] as string));
+  return out;
+}
+
+const UNAVAILABLE_REPLY = /^(LOADING|BUSY|OOM|MASTERDOWN|READONLY|TRYAGAIN|CLUSTERDOWN|NOREPLICAS)\b/;
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+export class RedisSortedSets implements SortedSetStore {
+  readonly label: string;
+  private readonly prefix: string;
+  private readonly call: (name: string, ...args: Array<string | number>) => Promise<unknown>;
+  private readonly restoreChunk: number;
+  private readonly lockTtlMs: number;
+  private readonly lockWaitMs: number;
+
+  constructor(private readonly client: Redis, options: RedisSortedSetsOptions = {}) {
+    const o = { ...DEFAULT_REDIS_SORTED_SETS_OPTIONS, ...options };
+    this.prefix = o.keyPrefix;
+    this.label = o.label;
+    this.restoreChunk = o.restoreChunk;
+    this.lockTtlMs = o.lockTtlMs;
+    this.lockWaitMs = o.lockWaitMs;
+    this.call = defineScripts(client);
+  }
+
+  private keys(set: string) {
+    const base = `${this.prefix}lb:{${set}}`;
+    return { z: `${base}:z`, h: `${base}:h`, m: `${base}:m`, l: `${base}:l` };
+  }
+
+  /** Runs a Redis call; transport failures become UnavailableError (503), script codes their errors. */
+  private async run<T>(set: string, fn: () => Promise<unknown>): Promise<T> {
+    let reply: unknown;
+    try {
+      reply = await fn();
+    } catch (err) {
+      const e = err as { name?: string; message?: string };
+      if (e.name !== 'ReplyError' || UNAVAILABLE_REPLY.test(e.message ?? '')) {
+        throw new UnavailableError(`${this.label} is unavailable: ${e.message ?? String(err)}`, { cause: err });
+      }
+      throw err;
+    }
+    if (isErrorCode(reply)) throw errorFromCode(reply, set);
+    return reply as T;
+  }
+
+  async submit(set: string, playerId: string, request: SubmitRequest): Promise<SubmitOutcome | undefined> {
+    const k = this.keys(set);
+    const carry = request.carry;
+    const reply = await this.run<[number, string, number, number] | null>(set, () =>
+      this.call(
+        'submit', k.z, k.h, k.m,
+        playerId, request.op, String(request.value), atHex(request.at), request.onlyIfPresent ? '1' : '0',
+        carry ? String(carry.score) : '', carry ? atHex(carry.at) : '',
+      ),
+    );
+    if (reply === null) return undefined;
+    const [score, member, position, changed] = reply;
+    return { entry: { ...parseMember(member, score), position }, changed: changed === 1 };
+  }
+
+  async take(set: string, playerId: string): Promise<SortedSetEntry | undefined> {
+    const k = this.keys(set);
+    const reply = await this.run<[string, string] | null>(set, () => this.call('take', k.z, k.h, k.m, playerId));
+    return reply === null ? undefined : parseMember(reply[1], reply[0]);
+  }
+
+  async find(set: string, playerId: string): Promise<PlacedEntry | undefined> {
+    const k = this.keys(set);
+    const reply = await this.run<[string, string, number] | null>(set, () => this.call('find', k.z, k.h, k.m, playerId));
+    return reply === null ? undefined : { ...parseMember(reply[1], reply[0]), position: reply[2] };
+  }
+
+  async range(set: string, start: number, count: number): Promise<SortedSetEntry[]> {
+    if (count <= 0) return [];
+    const k = this.keys(set);
+    return parseFlat(await this.run(set, () => this.call('range', k.z, k.m, start, start + count - 1)));
+  }
+
+  async neighbourhood(set: string, key: SortedSetEntry, above: number, below: number): Promise<Neighbourhood> {
+    const k = this.keys(set);
+    const [ahead, before, after] = await this.run<[number, unknown, unknown]>(set, () =>
+      this.call('neighbourhood', k.z, k.m, String(key.score), memberOf(key.at, key.playerId), above, below),
+    );
+    return { ahead, above: parseFlat(before), below: parseFlat(after) };
+  }
+
+  async restore(set: string, load: () => Promise<Iterable<SortedSetEntry>>, options: { force: boolean }): Promise<number | undefined> {
+    const k = this.keys(set);
+    const token = randomUUID();
+    const giveUpAt = Date.now() + this.lockWaitMs;
+    for (;;) {
+      const locked = await this.run<string | null>(set, () => this.client.set(k.l, token, 'PX', this.lockTtlMs, 'NX'));
+      if (locked === 'OK') break;
+      // Another process is rebuilding this set; a lazy restore is done once it is.
+      if (!options.force && (await this.exists(set))) return undefined;
+      if (Date.now() > giveUpAt) throw new UnavailableError(`${this.label}: gave up waiting for another process to rebuild ${set}`);
+      await sleep(25);
+    }
+    const renew = setInterval(() => void this.call('renew', k.l, token, this.lockTtlMs).catch(() => {}), Math.max(100, this.lockTtlMs / 3));
+    renew.unref();
+    try {
+      if (!options.force && (await this.exists(set))) return undefined;
+      await this.run(set, () => this.client.del(k.m, k.z, k.h));
+      let batch: SortedSetEntry[] = [];
+      let loaded = 0;
+      const seen = new Set<string>();
+      const write = async () => {
+        if (batch.length === 0) return;
+        const zadd: string[] = [];
+        const hset: string[] = [];
+        for (const e of batch) {
+          const member = memberOf(e.at, e.playerId);
+          zadd.push(String(e.score), member);
+          hset.push(e.playerId, member);
+        }
+        batch = [];
+        await this.run(set, () => Promise.all([this.client.zadd(k.z, ...zadd), this.client.hset(k.h, ...hset)]));
+      };
+      for (const e of await load()) {
+        // A player listed twice would leave a stale member behind; the loader gives each once, this makes sure.
+        if (seen.has(e.playerId)) throw new Error(`restore of ${set}: player ${e.playerId} listed twice`);
+        seen.add(e.playerId);
+        batch.push(e);
+        loaded++;
+        if (batch.length >= this.restoreChunk) await write();
+      }
+      await write();
+      await this.run(set, () => this.client.set(k.m, '1'));
+      return loaded;
+    } finally {
+      clearInterval(renew);
+      await this.call('unlock', k.l, token).catch(() => {});
+    }
+  }
+
+  async exists(set: string): Promise<boolean> {
+    return (await this.run<number>(set, () => this.client.exists(this.keys(set).m))) === 1;
+  }
+
+  async drop(set: string): Promise<void> {
+    const k = this.keys(set);
+    await this.run(set, () => this.client.del(k.m, k.z, k.h));
+  }
+
+  async ping(): Promise<void> {
+    await this.run('', () => this.client.ping());
+  }
+}

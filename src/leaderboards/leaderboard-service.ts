@@ -1,0 +1,574 @@
+// Leaderboards on the sorted-set port: submissions with best/set/incr, top N, a player's rank, around-me, per region
+// and global (k-way merge, summed counts), seasons, the durable copy in PostgreSQL and rebuilds from it.
+//
+// One board season is one set per region (or one set), named `<board>|<season>|<region>|<order>`; `|` cannot
+// appear in ids. The order is part of the name because the stored scores depend on it: a PUT that flips the order
+// starts from empty sets, which the missing-marker path then rebuilds from PostgreSQL with the new encoding.
+import type { Logger } from 'pino';
+import type { SqlCluster } from '../backends/postgres/index.js';
+import { compareEntries, isSetMissing, type PlacedEntry, type SortedSetEntry, type SortedSetStore, type SubmitOutcome, type SubmitRequest } from '../backends/sorted-set-port.js';
+import { InvalidArgumentError, NotFoundError, UnavailableError } from '../errors.js';
+import type { Metrics } from '../metrics.js';
+import { isValidName, type PlayerState, type RecordedEvent } from '../players/index.js';
+import type { ShardRouter } from '../sharding/index.js';
+import { boardDefinitionSchema, type BoardDefinition, type ConfigBoard } from './board-definition.js';
+import { BoardRegistry, type Board } from './board-registry.js';
+import { StampSource, systemClock, type Clock } from './clock.js';
+import { InflightWrites, type InflightWrite } from './inflight-writes.js';
+import { mergeFirst, mergeLast } from './region-merge.js';
+import { ScoreCopy, type ScoreCopyOptions } from './score-copy.js';
+import { decodeScore, encodeScore, isValidScore, OPERATOR_OPS } from './score-encoding.js';
+import { readBoardDefinitions, readScoreRows, writeBoardDefinition, type ScoreRow } from './score-rows.js';
+import { isSeasonId, seasonAt } from './seasons.js';
+
+export interface LeaderboardStores {
+  /** The store of boards without regions, and of every region without its own. */
+  default: SortedSetStore;
+  /** Regions that have their own store (REDIS_REGION_URLS). */
+  regions?: Readonly<Record<string, SortedSetStore>>;
+}
+
+export interface LeaderboardServiceOptions {
+  stores: LeaderboardStores;
+  sql: SqlCluster;
+  router: ShardRouter;
+  metrics: Metrics;
+  log: Logger;
+  /** "Now", for seasons and achieved-at times. Default: the system clock. */
+  clock?: Clock;
+  /** Tuning of the durable copy; defaults in DEFAULT_SCORE_COPY_OPTIONS. */
+  copy?: Partial<ScoreCopyOptions>;
+  /** Longest close() waits for the durable copy to be written. Default 30000 ms. */
+  shutdownTimeoutMs?: number;
+}
+
+/** A board as GET /v1/leaderboards lists it. */
+export interface BoardInfo {
+  board: string;
+  order: BoardDefinition['order'];
+  operator: BoardDefinition['operator'];
+  reset: BoardDefinition['reset'];
+  regions: string[] | null;
+  stat: string | null;
+  /** The current season. */
+  season: string;
+}
+
+export interface RankedScore {
+  playerId: string;
+  score: number;
+  /** 1-based, unique. */
+  rank: number;
+}
+
+export interface BoardPage {
+  board: string;
+  season: string;
+  entries: RankedScore[];
+}
+
+export interface ScoreSubmission {
+  playerId: string;
+  /** Integer within ±(2^53−1). */
+  score: number;
+  /** Required on a board with regions, refused on one without. */
+  region?: string;
+}
+
+export interface ReadOptions {
+  /** Only this region (regional rank); default: the whole board (global rank). */
+  region?: string;
+  /** A season id of the board's kind; default: the current season. */
+  season?: string;
+}
+
+export interface RebuildReport {
+  board: string;
+  season: string;
+  /** Entries loaded per set (region null: a board without regions). */
+  sets: Array<{ region: string | null; entries: number }>;
+}
+
+interface Part {
+  region: string | null;
+  set: string;
+  store: SortedSetStore;
+}
+
+const MAX_RESTORE_ATTEMPTS = 3;
+/** Least time between two re-reads of the PUT-made boards for an unknown board id. */
+const DEFINITION_REFRESH_MS = 1000;
+/** How often PUT-made boards are re-read, to see other processes' PUTs. */
+const DEFINITION_POLL_MS = 10_000;
+const STAT_EVENTS = new Set(['stat.add', 'stat.set', 'stat.max']);
+
+export class LeaderboardService {
+  private readonly registry = new BoardRegistry();
+  private readonly copy: ScoreCopy;
+  private readonly inflight = new InflightWrites();
+  private readonly restores = new Map<string, Promise<RebuildReport>>();
+  /** Tail of the queue of writes per regional board, season and player (see `apply`). */
+  private readonly playerQueues = new Map<string, Promise<void>>();
+  private readonly clock: Clock;
+  private readonly stamps: StampSource;
+  private readonly stores: LeaderboardStores;
+  private readonly sql: SqlCluster;
+  private readonly metrics: Metrics;
+  private readonly log: Logger;
+  private readonly shutdownTimeoutMs: number;
+  private definitionsReadAt = 0;
+  /** Bumped by every local PUT, so a re-read that raced one does not undo it. */
+  private definitionsVersion = 0;
+  private definitionsTimer: NodeJS.Timeout | undefined;
+
+  constructor(options: LeaderboardServiceOptions) {
+    this.stores = options.stores;
+    this.sql = options.sql;
+    this.metrics = options.metrics;
+    this.log = options.log;
+    this.clock = options.clock ?? systemClock;
+    this.stamps = new StampSource(this.clock);
+    this.shutdownTimeoutMs = options.shutdownTimeoutMs ?? 30_000;
+    this.copy = new ScoreCopy(options.sql.shards, options.router, options.copy ?? {}, options.metrics, options.log);
+  }
+
+  /** Loads the PUT-made boards, starts the durable copy, and rebuilds the current season of any board the store lost. */
+  async start(): Promise<void> {
+    await this.refreshDefinitions();
+    this.definitionsTimer = setInterval(() => {
+      this.refreshDefinitions().catch((err: unknown) => this.log.warn({ err }, 'could not re-read the leaderboard definitions'));
+    }, DEFINITION_POLL_MS);
+    this.definitionsTimer.unref();
+    this.copy.start();
+    await Promise.all(this.registry.all().map((board) => this.restoreInBackground(board)));
+  }
+
+  /** Writes every queued durable copy; resolves false if some could not be written before the timeout. */
+  async close(): Promise<boolean> {
+    if (this.definitionsTimer) clearInterval(this.definitionsTimer);
+    this.copy.stop();
+    return this.copy.flushAll(Date.now() + this.shutdownTimeoutMs);
+  }
+
+  /** Accepted scores whose durable copy is not written yet. */
+  get pendingCopies(): number {
+    return this.copy.pending;
+  }
+
+  /** Writes the queued durable copies now; resolves false if the database refused some. */
+  flushCopies(timeoutMs = this.shutdownTimeoutMs): Promise<boolean> {
+    return this.copy.flushAll(Date.now() + timeoutMs);
+  }
+
+  // ---- boards ----
+
+  /** Creates or replaces a PUT-made board (durable before it returns). Scores are kept. */
+  async define(id: string, definition: BoardDefinition): Promise<BoardInfo> {
+    if (!isValidName(id)) throw new InvalidArgumentError('board id must be 1–64 characters of A-Z a-z 0-9 _ - . :');
+    const parsed = boardDefinitionSchema.safeParse(definition);
+    if (!parsed.success) throw new InvalidArgumentError(`invalid board definition: ${parsed.error.issues.map((i) => `${i.path.join('.') || 'value'}: ${i.message}`).join('; ')}`);
+    await writeBoardDefinition(this.shard0(), id, parsed.data);
+    this.definitionsVersion++;
+    this.registry.setPut(id, parsed.data);
+    const board = this.registry.get(id) as Board;
+    return this.info(board);
+  }
+
+  /**
+   * Replaces the set of boards the game config declares (PUT-made boards stay; on the same id the PUT-made one wins,
+   * see BoardRegistry). New or changed boards get their current season rebuilt in the background if the store lacks it.
+   */
+  setConfigBoards(boards: readonly ConfigBoard[]): void {
+    const changed = this.registry.replaceConfig(boards);
+    const shadowed = this.registry.shadowed();
+    if (shadowed.length > 0) this.log.warn({ boards: shadowed }, 'boards defined both by PUT and by the game config: the PUT-made definitions are used');
+    for (const id of changed) {
+      const board = this.registry.get(id);
+      if (board) void this.restoreInBackground(board);
+    }
+  }
+
+  list(): BoardInfo[] {
+    return this.registry.all().map((b) => this.info(b));
+  }
+
+  private info(board: Board): BoardInfo {
+    return {
+      board: board.id,
+      order: board.order,
+      operator: board.operator,
+      reset: board.reset,
+      regions: board.regions ? [...board.regions] : null,
+      stat: board.stat ?? null,
+      season: seasonAt(board.reset, this.clock.now()),
+    };
+  }
+
+  private shard0() {
+    const shard = this.sql.shards[0];
+    if (!shard) throw new Error('no SQL shard');
+    return shard;
+  }
+
+  private async refreshDefinitions(): Promise<void> {
+    this.definitionsReadAt = Date.now();
+    const version = this.definitionsVersion;
+    const rows = await readBoardDefinitions(this.shard0());
+    if (version !== this.definitionsVersion) return;
+    const defs = new Map<string, BoardDefinition>();
+    for (const row of rows) {
+      const parsed = boardDefinitionSchema.safeParse(row.definition);
+      if (parsed.success) defs.set(row.board, parsed.data);
+      else this.log.error({ board: row.board }, 'stored board definition is invalid; ignoring it');
+    }
+    this.registry.replacePut(defs);
+  }
+
+  /** The board, or 404. A board unknown here may have been made with PUT by another process: re-read them (at most once a second). */
+  private async board(id: string): Promise<Board> {
+    let board = this.registry.get(id);
+    if (!board && isValidName(id) && Date.now() - this.definitionsReadAt >= DEFINITION_REFRESH_MS) {
+      await this.refreshDefinitions();
+      board = this.registry.get(id);
+    }
+    if (!board) throw new NotFoundError(`no leaderboard "${id}"`);
+    return board;
+  }
+
+  // ---- sets ----
+
+  private storeOf(region: string | null): SortedSetStore {
+    return (region !== null ? this.stores.regions?.[region] : undefined) ?? this.stores.default;
+  }
+
+  private parts(board: Board, season: string): Part[] {
+    const regions: Array<string | null> = board.regions ?? [null];
+    return regions.map((region) => ({ region, set: `${board.id}|${season}|${region ?? ''}|${board.order}`, store: this.storeOf(region) }));
+  }
+
+  /** The region a submission goes to: required and known on a regional board, absent on another. */
+  private submitRegion(board: Board, region: string | undefined): string | null {
+    if (!board.regions) {
+      if (region !== undefined) throw new InvalidArgumentError(`leaderboard "${board.id}" has no regions`);
+      return null;
+    }
+    if (region === undefined) throw new InvalidArgumentError(`leaderboard "${board.id}" has regions (${board.regions.join(', ')}): give a region`);
+    if (!board.regions.includes(region)) throw new InvalidArgumentError(`leaderboard "${board.id}" has no region "${region}" (it has ${board.regions.join(', ')})`);
+    return region;
+  }
+
+  private readParts(board: Board, season: string, region: string | undefined): Part[] {
+    const parts = this.parts(board, season);
+    if (region === undefined) return parts;
+    if (!board.regions) throw new InvalidArgumentError(`leaderboard "${board.id}" has no regions`);
+    const part = parts.find((p) => p.region === region);
+    if (!part) throw new InvalidArgumentError(`leaderboard "${board.id}" has no region "${region}" (it has ${board.regions.join(', ')})`);
+    return [part];
+  }
+
+  private readSeason(board: Board, season: string | undefined): string {
+    const current = seasonAt(board.reset, this.clock.now());
+    if (season === undefined) return current;
+    if (!isSeasonId(board.reset, season)) {
+      const kinds = { never: '"all"', daily: 'a day such as 2026-11-26', weekly: 'an ISO week such as 2026-W48', monthly: 'a month such as 2026-11' };
+      throw new InvalidArgumentError(`season of leaderboard "${board.id}" (reset ${board.reset}) must be ${kinds[board.reset]}`);
+    }
+    // Later seasons have no scores yet; refusing them keeps clients from creating sets for any date they like.
+    if (season > current) throw new InvalidArgumentError(`season ${season} has not started (the current one is ${current})`);
+    return season;
+  }
+
+  /**
+   * Runs a call on a set; when the store lost the set (SetMissingError) rebuilds the board season and retries.
+   * `write` (a score write in flight) pauses meanwhile, so the rebuild does not wait for it.
+   */
+  private async onSet<T>(board: Board, season: string, call: () => Promise<T>, write?: InflightWrite): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await call();
+      } catch (err) {
+        if (!isSetMissing(err) || attempt >= MAX_RESTORE_ATTEMPTS) throw err;
+      }
+      write?.pause();
+      try {
+        await this.restore(board, season, false);
+      } finally {
+        write?.resume();
+      }
+    }
+  }
+
+  // ---- rebuilds ----
+
+  /** Rebuilds a board season (every region) from PostgreSQL; `force` replaces sets that are present too. */
+  private restore(board: Board, season: string, force: boolean): Promise<RebuildReport> {
+    const key = `${board.id}\u0000${season}\u0000${board.order}`;
+    const running = this.restores.get(key);
+    if (running && !force) return running;
+    const run = (running ?? Promise.resolve()).catch(() => {}).then(() => this.restoreSeason(board, season, force));
+    this.restores.set(key, run);
+    void run.finally(() => {
+      if (this.restores.get(key) === run) this.restores.delete(key);
+    }).catch(() => {});
+    return run;
+  }
+
+  private async restoreSeason(board: Board, season: string, force: boolean): Promise<RebuildReport> {
+    const parts = this.parts(board, season);
+    // Drop every set first, so no score lands in a set between the read of PostgreSQL and that set's reload.
+    if (force) await Promise.all(parts.map((p) => p.store.drop(p.set)));
+    let loading: Promise<Map<string, SortedSetEntry[]>> | undefined;
+    const load = () => (loading ??= this.loadSeason(board, season));
+    const counts = await Promise.all(
+      parts.map((p) => p.store.restore(p.set, async () => (await load()).get(p.region ?? '') ?? [], { force: false })),
+    );
+    const rebuilt = counts.filter((c) => c !== undefined).length;
+    if (rebuilt > 0) {
+      this.metrics.leaderboardRebuilds.labels(force ? 'manual' : 'missing').inc(rebuilt);
+      this.log.info({ board: board.id, season, sets: rebuilt, entries: counts.reduce<number>((n, c) => n + (c ?? 0), 0) }, 'leaderboard rebuilt from PostgreSQL');
+    }
+    return { board: board.id, season, sets: parts.map((p, i) => ({ region: p.region, entries: counts[i] ?? 0 })) };
+  }
+
+  /** The season's entries by region ('' for none): PostgreSQL's rows with the still-queued copies over them. */
+  private async loadSeason(board: Board, season: string): Promise<Map<string, SortedSetEntry[]>> {
+    // Writes whose store call landed before the sets were dropped queue their copy as soon as the reply arrives,
+    // which is before the drop's reply on the same connection; waiting for the writes in flight makes that
+    // independent of reply and continuation order (several connections, the in-process store).
+    await this.inflight.settled(board.id, season);
+    const queued = this.copy.pendingFor(board.id, season);
+    const rows = (await Promise.all(this.sql.shards.map((s) => readScoreRows(s, board.id, season)))).flat();
+    const newest = new Map<string, ScoreRow>();
+    for (const row of [...rows, ...queued]) {
+      const seen = newest.get(row.playerId);
+      // A queued copy is newer than the stored one unless it is older in time (then another process wrote later).
+      if (!seen || row.at >= seen.at) newest.set(row.playerId, row);
+    }
+    const byRegion = new Map<string, SortedSetEntry[]>();
+    for (const row of newest.values()) {
+      const region = row.region ?? '';
+      let list = byRegion.get(region);
+      if (!list) byRegion.set(region, (list = []));
+      list.push({ playerId: row.playerId, score: encodeScore(board.order, row.score), at: row.at });
+    }
+    return byRegion;
+  }
+
+  private async restoreInBackground(board: Board): Promise<void> {
+    const season = seasonAt(board.reset, this.clock.now());
+    try {
+      await this.restore(board, season, false);
+    } catch (err) {
+      this.log.warn({ err, board: board.id, season }, 'could not check or rebuild the leaderboard now; it will be rebuilt on first use');
+    }
+  }
+
+  /** Rebuilds a board's season (default: the current one) from PostgreSQL, replacing what the store has. */
+  async rebuild(boardId: string, options: { season?: string } = {}): Promise<RebuildReport> {
+    const board = await this.board(boardId);
+    const season = this.readSeason(board, options.season);
+    // Queued copies are merged by the rebuild itself; flushing first just makes PostgreSQL current for other processes.
+    await this.copy.flushAll(Date.now() + 2000).catch(() => false);
+    return this.restore(board, season, true);
+  }
+
+  // ---- scores ----
+
+  /** Applies the board's operator to the player's score in the current season; returns the stored score and global rank. */
+  async submit(boardId: string, submission: ScoreSubmission): Promise<RankedScore> {
+    const board = await this.board(boardId);
+    if (!isValidName(submission.playerId)) throw new InvalidArgumentError('player id must be 1–64 characters of A-Z a-z 0-9 _ - . :');
+    if (!isValidScore(submission.score)) throw new InvalidArgumentError('score must be an integer within ±(2^53−1)');
+    const region = this.submitRegion(board, submission.region);
+    return this.apply(board, submission.playerId, submission.score, region, board.operator);
+  }
+
+  private async apply(board: Board, playerId: string, score: number, region: string | null, operator: Board['operator']): Promise<RankedScore> {
+    if (this.copy.full) throw new UnavailableError('too many accepted scores are waiting for PostgreSQL; retry later');
+    const season = seasonAt(board.reset, this.clock.now());
+    if (!board.regions) return this.write(board, season, playerId, score, region, operator);
+    // A regional write is several steps (take from the old region, write the new one); two of them for one player
+    // interleaving could leave the player in two regions, so one player's writes to a board run one at a time here.
+    // Processes do not coordinate this: two servers moving the same player at the same instant can still split it.
+    const key = `${board.id}\u0000${season}\u0000${playerId}`;
+    const previous = this.playerQueues.get(key);
+    let release!: () => void;
+    const turn = new Promise<void>((resolve) => (release = resolve));
+    const tail = previous ? previous.then(() => turn) : turn;
+    this.playerQueues.set(key, tail);
+    try {
+      await previous;
+      return await this.write(board, season, playerId, score, region, operator);
+    } finally {
+      release();
+      if (this.playerQueues.get(key) === tail) this.playerQueues.delete(key);
+    }
+  }
+
+  private async write(board: Board, season: string, playerId: string, score: number, region: string | null, operator: Board['operator']): Promise<RankedScore> {
+    const op = OPERATOR_OPS[operator];
+    const value = encodeScore(board.order, score);
+    // The stamp is taken right before each call is sent, so within this process a later write to a set always
+    // carries a later stamp, even when a retry after a rebuild overtakes others (the durable copy relies on it).
+    const request = () => ({ op, value, at: this.stamps.next() });
+    for (let attempt = 1; ; attempt++) {
+      const write = this.inflight.begin(board.id, season);
+      try {
+        return await this.writeOnce(board, season, playerId, request, region, write);
+      } catch (err) {
+        if (!(err instanceof RestartWrite) || attempt >= MAX_RESTORE_ATTEMPTS) throw err instanceof RestartWrite ? err.cause : err;
+      } finally {
+        write.end();
+      }
+      await this.restore(board, season, false);
+    }
+  }
+
+  private async writeOnce(board: Board, season: string, playerId: string, request: () => SubmitRequest, region: string | null, write: InflightWrite): Promise<RankedScore> {
+    const parts = this.parts(board, season);
+    const target = parts.find((p) => p.region === region) as Part;
+    const others = parts.filter((p) => p !== target);
+    // On a regional board, a player new to this region may be moving from another: look there only then.
+    let outcome = await this.onSet(board, season, () => target.store.submit(target.set, playerId, { ...request(), onlyIfPresent: others.length > 0 }), write);
+    let moved = false;
+    if (!outcome) {
+      // From the first take to the write below, the player's entry is only in this process. If the board season
+      // turns out to be missing (being rebuilt), drop it and start over on the rebuilt sets: the entry was taken
+      // unchanged, so the durable copy (PostgreSQL or the queue) has it in its old region and the rebuild puts it back.
+      const taken = await Promise.allSettled(others.map((p) => p.store.take(p.set, playerId)));
+      const carried: Array<{ part: Part; entry: SortedSetEntry }> = [];
+      taken.forEach((t, i) => {
+        if (t.status === 'fulfilled' && t.value) carried.push({ part: others[i] as Part, entry: t.value });
+      });
+      const next = request();
+      const carry = combineCarried(carried.map((t) => t.entry), next.op);
+      moved = carry !== undefined;
+      const failed = taken.find((t): t is PromiseRejectedResult => t.status === 'rejected');
+      try {
+        if (failed) throw failed.reason;
+        outcome = (await target.store.submit(target.set, playerId, { ...next, carry })) as SubmitOutcome;
+      } catch (err) {
+        if (isSetMissing(err)) throw new RestartWrite(err);
+        // Put what was taken back where it was (best effort; PostgreSQL still has it for a rebuild anyway).
+        await Promise.all(carried.map((t) => t.part.store.submit(t.part.set, playerId, { op: 'set', value: t.entry.score, at: t.entry.at }).catch(() => {})));
+        throw err;
+      }
+    }
+    const entry = outcome.entry;
+    if (outcome.changed || moved) {
+      this.copy.record({ board: board.id, season, playerId, region, score: decodeScore(board.order, entry.score), at: entry.at });
+    }
+    this.metrics.leaderboardSubmissions.inc();
+    let rank = entry.position + 1;
+    if (others.length > 0) {
+      const hoods = await Promise.all(others.map((p) => this.onSet(board, season, () => p.store.neighbourhood(p.set, entry, 0, 0), write)));
+      for (const h of hoods) rank += h.ahead;
+    }
+    return { playerId, score: decodeScore(board.order, entry.score), rank };
+  }
+
+  /** The best `limit` entries of the board (global: merged from every region) or of one region. */
+  async top(boardId: string, options: ReadOptions & { limit: number }): Promise<BoardPage> {
+    const board = await this.board(boardId);
+    const season = this.readSeason(board, options.season);
+    const parts = this.readParts(board, season, options.region);
+    const limit = Math.max(0, Math.floor(options.limit));
+    const lists = await Promise.all(parts.map((p) => this.onSet(board, season, () => p.store.range(p.set, 0, limit))));
+    const entries = mergeFirst(lists, limit).map((e, i) => ({ rank: i + 1, playerId: e.playerId, score: decodeScore(board.order, e.score) }));
+    return { board: board.id, season, entries };
+  }
+
+  /** The player's entry found in the given parts (several only while a region move races), or 404. */
+  private async locate(board: Board, season: string, parts: Part[], playerId: string): Promise<{ entry: PlacedEntry; part: Part }> {
+    const found = await Promise.all(parts.map((p) => this.onSet(board, season, () => p.store.find(p.set, playerId))));
+    let best: { entry: PlacedEntry; part: Part } | undefined;
+    found.forEach((entry, i) => {
+      if (entry && (!best || compareEntries(entry, best.entry) < 0)) best = { entry, part: parts[i] as Part };
+    });
+    if (!best) throw new NotFoundError(`player ${playerId} has no score on leaderboard "${board.id}" in season ${season}${parts.length === 1 && parts[0]?.region ? ` in region ${parts[0].region}` : ''}`);
+    return best;
+  }
+
+  /** The player's score and rank: global (1 + entries ahead in every region), or within `region`. */
+  async player(boardId: string, playerId: string, options: ReadOptions = {}): Promise<RankedScore> {
+    const board = await this.board(boardId);
+    const season = this.readSeason(board, options.season);
+    const parts = this.readParts(board, season, options.region);
+    const { entry, part } = await this.locate(board, season, parts, playerId);
+    const ahead = await Promise.all(
+      parts.map((p) => (p === part ? Promise.resolve(entry.position) : this.onSet(board, season, () => p.store.neighbourhood(p.set, entry, 0, 0)).then((h) => h.ahead))),
+    );
+    return { playerId, score: decodeScore(board.order, entry.score), rank: 1 + ahead.reduce((a, b) => a + b, 0) };
+  }
+
+  /** Entries from `limit` above to `limit` below the player, global or within `region`. */
+  async around(boardId: string, playerId: string, options: ReadOptions & { limit: number }): Promise<BoardPage> {
+    const board = await this.board(boardId);
+    const season = this.readSeason(board, options.season);
+    const parts = this.readParts(board, season, options.region);
+    const limit = Math.max(0, Math.floor(options.limit));
+    const { entry } = await this.locate(board, season, parts, playerId);
+    const hoods = await Promise.all(parts.map((p) => this.onSet(board, season, () => p.store.neighbourhood(p.set, entry, limit, limit))));
+    const rank = 1 + hoods.reduce((n, h) => n + h.ahead, 0);
+    const above = mergeLast(hoods.map((h) => h.above), limit);
+    const below = mergeFirst(hoods.map((h) => h.below), limit);
+    const ranked = (e: SortedSetEntry, r: number): RankedScore => ({ rank: r, playerId: e.playerId, score: decodeScore(board.order, e.score) });
+    return {
+      board: board.id,
+      season,
+      entries: [...above.map((e, i) => ranked(e, rank - above.length + i)), ranked(entry, rank), ...below.map((e, i) => ranked(e, rank + 1 + i))],
+    };
+  }
+
+  /**
+   * Feeds boards that follow a player stat: for every board with `stat` whose stat these events touched, sets the
+   * player's score to the stat's current value in `state` (a `best` board keeps the best value it has seen; `set`
+   * and `incr` boards take the value as it is, since the stat is already the running total). On a regional board
+   * the region is `state.data.region` when it names one of the board's regions; otherwise the board is skipped.
+   * Idempotent: the same state again changes nothing (not even the achieved-at time). Rejects with the first error
+   * after every board was tried, so the caller can retry the whole call.
+   */
+  /** Whether some board follows this player stat (lets the stream projection skip everything else cheaply). */
+  followsStat(stat: string): boolean {
+    for (const board of this.registry.all()) if (board.stat === stat) return true;
+    return false;
+  }
+
+  async followStats(state: PlayerState, events: readonly RecordedEvent[]): Promise<void> {
+    const touched = new Set<string>();
+    for (const e of events) if (STAT_EVENTS.has(e.type)) touched.add((e.data as { stat: string }).stat);
+    if (touched.size === 0) return;
+    const jobs: Array<Promise<unknown>> = [];
+    for (const board of this.registry.all()) {
+      if (board.stat === undefined || !touched.has(board.stat)) continue;
+      let region: string | null = null;
+      if (board.regions) {
+        const r = state.data.region;
+        if (typeof r !== 'string' || !board.regions.includes(r)) continue;
+        region = r;
+      }
+      const value = state.stats[board.stat] ?? 0;
+      if (!isValidScore(value)) continue;
+      jobs.push(this.apply(board, state.playerId, value, region, board.operator === 'best' ? 'best' : 'set'));
+    }
+    const results = await Promise.allSettled(jobs);
+    const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) throw failed.reason;
+  }
+}
+
+/** A regional write met a board season being rebuilt while it held a player's taken entry; it is retried from the start. */
+class RestartWrite extends Error {
+  constructor(readonly cause: unknown) {
+    super('restart the write after the rebuild');
+  }
+}
+
+/** Several entries of one player taken from other regions (only after racing moves): one base, as the port combines. */
+function combineCarried(entries: readonly SortedSetEntry[], op: 'min' | 'set' | 'add'): SortedSetEntry | undefined {
+  if (entries.length <= 1) return entries[0];
+  if (op === 'min') return [...entries].sort(compareEntries)[0];
+  const latest = entries.reduce((a, b) => (b.at > a.at ? b : a));
+  if (op === 'set') return latest;
+  return { ...latest, score: entries.reduce((n, e) => n + e.score, 0) };
+}
