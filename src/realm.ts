@@ -113,6 +113,10 @@ export class Realm implements RealmParts {
     this.sql.replicas.forEach((r, i) => {
       if (r) this.addReadinessCheck(`replica-${i}`, () => r.query('SELECT 1'));
     });
+    if (this.sql instanceof PgliteCluster) {
+      const embedded = this.sql;
+      this.addReadinessCheck('data-dir', () => embedded.checkDisk());
+    }
     this.describeBackend(`players: ${this.sql.describe()}`);
     this.describeBackend(`cache: ${this.cache.describe()}`);
     this.describeBackend(`stream: ${this.bus.describe()}`);
@@ -185,7 +189,7 @@ function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
 export async function openSql(settings: Settings, options: Pick<CreateRealmOptions, 'sql' | 'inMemory'> = {}): Promise<SqlCluster> {
   if (options.sql) return typeof options.sql === 'function' ? options.sql() : options.sql;
   if (settings.databaseUrls.length > 0) return new PgCluster(settings.databaseUrls, settings.databaseReplicaUrls);
-  return PgliteCluster.open(options.inMemory ? undefined : settings.dataDir, settings.shards);
+  return PgliteCluster.open(options.inMemory ? undefined : settings.dataDir, settings.shards, { minFreeBytes: settings.minFreeDiskBytes });
 }
 
 function openBus(settings: Settings, log: Logger): EventBus {

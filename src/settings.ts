@@ -69,6 +69,8 @@ export interface Settings {
   apiKey: string | undefined;
   adminKey: string | undefined;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  /** Embedded mode: refuse writes (503) while the data dir has less free space than this. Default 64 MiB. */
+  minFreeDiskBytes: number;
   engine: EngineOptions;
 }
 
@@ -118,6 +120,7 @@ export const ENV_VARS: readonly EnvVar[] = [
   { name: 'REALMSTATE_API_KEY', default: '(generated, stored in the data dir)', doc: 'game-server key' },
   { name: 'REALMSTATE_ADMIN_KEY', default: '(generated, stored in the data dir)', doc: 'admin key (also valid on game-server routes)' },
   { name: 'LOG_LEVEL', default: 'info', doc: 'pino level: fatal, error, warn, info, debug, trace, silent' },
+  { name: 'REALMSTATE_MIN_FREE_DISK_MB', default: '64', doc: 'embedded mode: below this much free space in the data dir, writes get 503 until space returns' },
   ...ENGINE_ENV.map(([field, name, doc]) => ({ name, default: String(DEFAULT_ENGINE_OPTIONS[field]), doc })),
 ];
 
@@ -227,6 +230,8 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
   const logLevelRaw = (env.LOG_LEVEL?.trim() || 'info') as Settings['logLevel'];
   if (!logLevels.includes(logLevelRaw)) problems.push(`LOG_LEVEL: "${logLevelRaw}" must be one of ${logLevels.join(', ')}`);
 
+  const minFreeDiskMb = parseInteger(problems, 'REALMSTATE_MIN_FREE_DISK_MB', env.REALMSTATE_MIN_FREE_DISK_MB, 64, 0);
+
   const engine = { ...DEFAULT_ENGINE_OPTIONS };
   for (const [field, name] of ENGINE_ENV) {
     const min = field === 'groupCommitMaxDelayMs' ? 0 : 1;
@@ -251,6 +256,7 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     apiKey: env.REALMSTATE_API_KEY || undefined,
     adminKey: env.REALMSTATE_ADMIN_KEY || undefined,
     logLevel: logLevelRaw,
+    minFreeDiskBytes: minFreeDiskMb * 1024 * 1024,
     engine,
   };
 }

@@ -77,6 +77,9 @@ export class GroupCommitter {
     return this.failures === 0 || now >= this.retryAt;
   }
 
+  /** Why the last commit failed (while the shard is failing). */
+  lastFailure: string | undefined;
+
   /** Events applied in memory and not committed yet. */
   get pendingEvents(): number {
     return this.queuedEvents;
@@ -177,6 +180,7 @@ export class GroupCommitter {
     try {
       const { committed, stale } = await this.commit(batch);
       this.failures = 0;
+      this.lastFailure = undefined;
       this.verifyOwn = false;
       this.metrics.groupCommitSeconds.labels(this.shardLabel).observe((performance.now() - started) / 1000);
       this.metrics.groupCommitEvents.labels(this.shardLabel).observe(committed.reduce((n, q) => n + q.events.length, 0));
@@ -198,6 +202,7 @@ export class GroupCommitter {
       for (const q of stale) q.reject(new StaleWriteError(q.playerId));
     } catch (err) {
       this.failures++;
+      this.lastFailure = (err as Error).message;
       this.retryAt = Date.now() + Math.min(MAX_BACKOFF_MS, 25 * 2 ** this.failures);
       this.metrics.groupCommitFailures.labels(this.shardLabel).inc();
       if (isCommitUnknown(err)) {

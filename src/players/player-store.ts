@@ -107,7 +107,7 @@ export class PlayerStore {
     const durability = options.durability ?? 'sync';
     const shard = this.router.shardOf(playerId);
     const committer = this.committers[shard] as GroupCommitter;
-    if (!committer.available()) throw new UnavailableError(`shard ${shard} is unavailable; retrying in the background`);
+    if (!committer.available()) throw new UnavailableError(`shard ${shard} is unavailable (${committer.lastFailure ?? 'writes failing'}); retry shortly`);
     if (durability === 'batched' && this.pendingPlayers >= this.options.writeBehindMaxPending) {
       throw new UnavailableError(`too many unpersisted players (${this.pendingPlayers}); retry shortly or use durability "sync"`);
     }

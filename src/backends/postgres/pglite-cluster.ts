@@ -6,6 +6,7 @@ import { PGlite, types } from '@electric-sql/pglite';
 import { mkdirSync, openSync, closeSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { UnavailableError } from '../../errors.js';
+import { DEFAULT_DISK_GUARD_OPTIONS as DEFAULT_DISK_GUARD, DiskGuard, type DiskGuardOptions } from './disk-guard.js';
 import type { Lease, Row, SqlCluster, SqlExecutor, SqlShard } from './sql-port.js';
 
 const parseInt8 = (value: string): number | bigint => {
@@ -28,7 +29,7 @@ class PgliteShard implements SqlShard {
   private readonly setPath: string;
   private readonly leases = new Set<number>();
 
-  constructor(private readonly db: PGlite, readonly index: number, schemaPrefix: string) {
+  constructor(private readonly db: PGlite, readonly index: number, schemaPrefix: string, private readonly guard?: DiskGuard) {
     this.label = `embedded shard ${index}`;
     this.setPath = `SET LOCAL search_path TO ${shardSchema(index, schemaPrefix)}`;
   }
@@ -62,6 +63,7 @@ class PgliteShard implements SqlShard {
   }
 
   async exec(script: string): Promise<void> {
+    this.guard?.assertWritable();
     try {
       await this.db.transaction(async (tx) => {
         await tx.exec(this.setPath);
@@ -73,6 +75,7 @@ class PgliteShard implements SqlShard {
   }
 
   async transaction<T>(fn: (tx: SqlExecutor) => Promise<T>): Promise<T> {
+    this.guard?.assertWritable();
     try {
       return await this.db.transaction(async (tx) => {
         await tx.exec(this.setPath);
@@ -100,8 +103,15 @@ export class PgliteCluster implements SqlCluster {
     private readonly lockFile: string | undefined,
     private readonly dir: string,
     private readonly ownsDb: boolean,
+    private readonly guard?: DiskGuard,
   ) {
     this.replicas = shards.map(() => undefined);
+  }
+
+  /** Resolves while the data dir can take writes; rejects with the reason otherwise (readiness). */
+  async checkDisk(): Promise<void> {
+    const problem = this.guard?.check();
+    if (problem) throw new UnavailableError(problem);
   }
 
   /** Uses an already open PGlite (which the caller keeps and closes) for `shardCount` shard schemas. */
@@ -114,23 +124,38 @@ export class PgliteCluster implements SqlCluster {
   }
 
   /** Opens (creating if needed) the embedded database. `dataDir` undefined keeps everything in memory. */
-  static async open(dataDir: string | undefined, shardCount: number): Promise<PgliteCluster> {
+  static async open(dataDir: string | undefined, shardCount: number, disk?: Partial<DiskGuardOptions>): Promise<PgliteCluster> {
     let lockFile: string | undefined;
     let dir = 'memory';
+    let guard: DiskGuard | undefined;
     if (dataDir !== undefined) {
-      mkdirSync(dataDir, { recursive: true });
-      lockFile = join(dataDir, 'realmstate.lock');
-      takeLock(lockFile);
+      try {
+        mkdirSync(dataDir, { recursive: true });
+        lockFile = join(dataDir, 'realmstate.lock');
+        takeLock(lockFile);
+      } catch (err) {
+        const code = (err as NodeJS.ErrnoException).code;
+        if (code === 'EROFS' || code === 'EACCES' || code === 'ENOSPC') throw new Error(`cannot write the data dir ${dataDir} (${code}); make it writable or set REALMSTATE_DATA_DIR`, { cause: err });
+        throw err;
+      }
       dir = join(dataDir, 'pglite');
+      guard = new DiskGuard(dataDir, { ...DEFAULT_DISK_GUARD, ...disk });
+      const problem = guard.check();
+      if (problem) {
+        guard.stop();
+        rmSync(lockFile, { force: true });
+        throw new Error(`cannot start the embedded database: ${problem}`);
+      }
     }
     try {
       const db = await PGlite.create(dataDir === undefined ? undefined : dir, {
         parsers: { [types.INT8]: parseInt8 },
       });
       for (let i = 0; i < shardCount; i++) await db.exec(`CREATE SCHEMA IF NOT EXISTS ${shardSchema(i)}`);
-      const shards = Array.from({ length: shardCount }, (_, i) => new PgliteShard(db, i, ''));
-      return new PgliteCluster(db, shards, lockFile, dir, true);
+      const shards = Array.from({ length: shardCount }, (_, i) => new PgliteShard(db, i, '', guard));
+      return new PgliteCluster(db, shards, lockFile, dir, true, guard);
     } catch (err) {
+      guard?.stop();
       if (lockFile) rmSync(lockFile, { force: true });
       throw err;
     }
@@ -141,7 +166,9 @@ export class PgliteCluster implements SqlCluster {
   }
 
   async close(): Promise<void> {
-    if (this.ownsDb && !this.db.closed) await this.db.close();
+    this.guard?.stop();
+    // Closing writes a checkpoint, which would hang on a full disk; the WAL already holds every commit.
+    if (this.ownsDb && !this.db.closed && (this.guard?.check() ?? undefined) === undefined) await this.db.close();
     if (this.lockFile) rmSync(this.lockFile, { force: true });
   }
 }

@@ -20,8 +20,12 @@ export class GameLoad {
   onRead: ((playerId: string, seqRead: number, ackedBefore: number) => void) | undefined;
   private readonly highestAck = new Map<string, number>();
 
-  constructor(private readonly url: () => string, options: { players: number; prefix: string }) {
+  private readonly readUrl: () => string;
+
+  /** `readUrl`: where reads go (default: the same server as the writes). */
+  constructor(private readonly url: () => string, options: { players: number; prefix: string; readUrl?: () => string }) {
     this.players = Array.from({ length: options.players }, (_, i) => `${options.prefix}-${i}`);
+    this.readUrl = options.readUrl ?? url;
   }
 
   start(workers = 16): void {
@@ -48,7 +52,7 @@ export class GameLoad {
       try {
         if (i % 4 === 3) {
           const before = this.highestAck.get(playerId) ?? 0;
-          const read = await getJson(`${this.url()}/v1/players/${playerId}`);
+          const read = await getJson(`${this.readUrl()}/v1/players/${playerId}`);
           this.note(`read ${read.status}`);
           if (read.status === 200) this.onRead?.(playerId, read.body.seq as number, before);
           continue;

@@ -57,7 +57,7 @@ export class PrivatePostgres {
   async createReplica(): Promise<PrivatePostgres> {
     const replica = new PrivatePostgres(ownedTempDir('rs-pg-replica-'), this);
     rmSync(replica.dataDir, { recursive: true, force: true });
-    await asPostgres('pg_basebackup', ['-h', '127.0.0.1', '-p', String(this.port), '-U', 'postgres', '-D', replica.dataDir, '-R', '-X', 'stream']);
+    await asPostgres('pg_basebackup', ['-h', '127.0.0.1', '-p', String(this.port), '-U', 'postgres', '-D', replica.dataDir, '-R', '-X', 'stream', '-c', 'fast']);
     replica.port = await freePort();
     await replica.start();
     return replica;
