@@ -1,9 +1,11 @@
 // Every benchmark scenario, in the order `npm run bench` runs them.
 import type { Scenario } from '../harness.js';
+import { batchReadScenario } from './batch-read.js';
+import { configScenario } from './config.js';
 import { groupCommitScenario } from './group-commit.js';
 import { readPathScenario } from './read-path.js';
 import { streamLagScenario } from './stream-lag.js';
 import { snapshotScenario } from './snapshot-load.js';
 import { writeBehindScenario } from './write-behind.js';
 
-export const SCENARIOS: Scenario[] = [writeBehindScenario, groupCommitScenario, snapshotScenario, readPathScenario, streamLagScenario];
+export const SCENARIOS: Scenario[] = [writeBehindScenario, groupCommitScenario, snapshotScenario, batchReadScenario, readPathScenario, streamLagScenario, configScenario];
