@@ -1,12 +1,13 @@
 #!/usr/bin/env node
-// Runs the compiled CLI when `npm run build` made one, else the TypeScript sources through tsx.
+// Runs the TypeScript sources through tsx in a checkout (so `npm start` always runs the code you see), and the
+// compiled CLI (`npm run build`) where only dist/ was shipped.
 import { existsSync } from 'node:fs';
 
-const compiled = new URL('../dist/cli.js', import.meta.url);
-if (existsSync(compiled)) {
-  await import(compiled.href);
-} else {
+const source = new URL('../src/cli.ts', import.meta.url);
+if (existsSync(source)) {
   const { register } = await import('tsx/esm/api');
   register();
-  await import(new URL('../src/cli.ts', import.meta.url).href);
+  await import(source.href);
+} else {
+  await import(new URL('../dist/cli.js', import.meta.url).href);
 }
