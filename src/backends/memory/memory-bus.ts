@@ -13,6 +13,9 @@ export interface MemoryBusOptions {
   publishTimeoutMs?: number;
 }
 
+/** Ids remembered for de-duplication at most (bounds memory at high event rates). */
+const MAX_REMEMBERED_IDS = 200_000;
+
 interface ConsumerState {
   name: string;
   /** Offset of the next event to hand over. */
@@ -49,7 +52,8 @@ export class MemoryBus implements EventBus {
     if (this.closed) throw new Error('the in-process bus is closed');
     const now = Date.now();
     for (const [id, at] of this.seen) {
-      if (now - at < this.options.duplicateWindowMs) break;
+      // Oldest first (insertion order): stop at the first id still inside the window, unless the map is too big.
+      if (now - at < this.options.duplicateWindowMs && this.seen.size <= MAX_REMEMBERED_IDS) break;
       this.seen.delete(id);
     }
     for (const event of events) {
