@@ -1,11 +1,12 @@
 // Group commit for one shard: appends from many requests share one transaction, with one unnest insert
 // for events, one for outbox rows and one for snapshots. A seq conflict (another process wrote the same player)
-// fails only that player's items; a shard that is down keeps `batched` items and retries with backoff.
+// fails only that player's items; a shard that is down keeps `batched` items and retries with backoff; rows the
+// database refuses for their values fail only the item that carries them (found by committing one item at a time).
 import { isDeepStrictEqual } from 'node:util';
 import type { Logger } from 'pino';
 import { RealmError, UnavailableError } from '../errors.js';
 import type { SqlShard } from '../backends/postgres/index.js';
-import { isCommitUnknown } from '../backends/postgres/index.js';
+import { isCommitUnknown, isDataRefusal } from '../backends/postgres/index.js';
 import { eventsAt, insertEvents, insertOutbox, type EventRow } from '../events/event-log.js';
 import type { Metrics } from '../metrics.js';
 import type { Durability, RecordedEvent } from './player-events.js';
@@ -21,6 +22,13 @@ export class StaleWriteError extends RealmError {
 
 export function isStaleWrite(err: unknown): err is StaleWriteError {
   return err instanceof StaleWriteError;
+}
+
+/** The database refused this item's rows for their values (validation should have caught them). Nothing was written. */
+export class RefusedWriteError extends RealmError {
+  constructor(playerId: string, cause: unknown) {
+    super('invalid_argument', `the database cannot store these events of player ${playerId}: ${(cause as Error).message}`);
+  }
 }
 
 export interface CommitItem {
@@ -60,6 +68,8 @@ export class GroupCommitter {
   private verifyOwn = false;
   private readonly shardLabel: string;
   private idle: Array<() => void> = [];
+  /** Items still to commit one per transaction, after a transaction with several items was refused for its values. */
+  private isolating = 0;
 
   constructor(
     private readonly shard: SqlShard,
@@ -145,6 +155,7 @@ export class GroupCommitter {
   }
 
   private take(): Queued[] {
+    if (this.isolating > 0) return this.queue.slice(0, 1);
     let events = 0;
     let n = 0;
     while (n < this.queue.length) {
@@ -176,6 +187,7 @@ export class GroupCommitter {
     const started = performance.now();
     try {
       const { committed, stale } = await this.commit(batch);
+      if (this.isolating > 0) this.isolating--;
       this.failures = 0;
       this.verifyOwn = false;
       this.metrics.groupCommitSeconds.labels(this.shardLabel).observe((performance.now() - started) / 1000);
@@ -197,6 +209,11 @@ export class GroupCommitter {
         });
       for (const q of stale) q.reject(new StaleWriteError(q.playerId));
     } catch (err) {
+      if (isDataRefusal(err) && !isCommitUnknown(err)) {
+        // Not the shard's fault: no backoff, and no retry of rows that can never be stored.
+        this.refused(batch, err, finished);
+        return;
+      }
       this.failures++;
       this.retryAt = Date.now() + Math.min(MAX_BACKOFF_MS, 25 * 2 ** this.failures);
       this.metrics.groupCommitFailures.labels(this.shardLabel).inc();
@@ -218,6 +235,30 @@ export class GroupCommitter {
       for (const wake of this.idle.splice(0)) wake();
       this.kick();
     }
+  }
+
+  /**
+   * Before this, one refused item failed its whole group (other players' sync appends got 503) and, when `batched`,
+   * stayed queued and was retried for ever, blocking every later write of the shard.
+   */
+  private refused(batch: Queued[], err: unknown, finished: Set<Queued>): void {
+    if (batch.length > 1) {
+      this.isolating = batch.length;
+      this.log.warn({ err, shard: this.shard.index, items: batch.length }, 'the database refused a group commit; committing its items one at a time');
+      return;
+    }
+    const bad = batch[0] as Queued;
+    if (this.isolating > 0) this.isolating--;
+    // Later items of the same player were applied on top of the refused events: committing them would leave a seq gap.
+    // Their callers re-apply them on the committed state, as after a lost seq race.
+    const followers = this.queue.filter((q) => q !== bad && q.playerId === bad.playerId);
+    finished.add(bad);
+    for (const q of followers) finished.add(q);
+    this.settle(finished);
+    this.metrics.groupCommitFailures.labels(this.shardLabel).inc();
+    this.log.error({ err, shard: this.shard.index, playerId: bad.playerId, durability: bad.durability }, 'the database refused the events of one append; only that append failed');
+    bad.reject(new RefusedWriteError(bad.playerId, err));
+    for (const q of followers) q.reject(new StaleWriteError(q.playerId));
   }
 
   /** Commits what it can of `batch`; returns what committed and which items lost a seq race. */
