@@ -5,6 +5,7 @@ import type { Realm } from '../realm.js';
 import { installAuth } from './auth.js';
 import { clientErrorHandler, MAX_HEADER_BYTES } from './client-errors.js';
 import { installErrorHandling } from './error-handler.js';
+import { installRateLimits, type RateLimitOptions } from './rate-limit.js';
 import { zodValidatorCompiler } from './route-spec.js';
 import { configRoutes } from './routes/config.js';
 import { opsRoutes } from './routes/ops.js';
@@ -21,9 +22,11 @@ export interface ServerOptions {
   headersTimeoutMs?: number;
   /** How often node checks open connections against the two timeouts above. Default 1000 ms. */
   timeoutCheckIntervalMs?: number;
+  /** Memory cap and clock of the rate-limit buckets (the rates come from the game config). Default: rate-limit.ts. */
+  rateLimit?: RateLimitOptions;
 }
 
-export const DEFAULT_SERVER_OPTIONS: Readonly<Required<ServerOptions>> = Object.freeze({
+export const DEFAULT_SERVER_OPTIONS: Readonly<Required<Omit<ServerOptions, 'rateLimit'>>> = Object.freeze({
   requestTimeoutMs: 30_000,
   headersTimeoutMs: 10_000,
   timeoutCheckIntervalMs: 1000,
@@ -53,6 +56,7 @@ export async function buildServer(realm: Realm, options: ServerOptions = {}): Pr
   app.setValidatorCompiler(zodValidatorCompiler);
   installErrorHandling(app);
   installAuth(app, realm.keys);
+  installRateLimits(app, realm.config, options.rateLimit);
 
   app.addHook('onResponse', async (req, reply) => {
     const route = req.routeOptions.url ?? 'unmatched';
