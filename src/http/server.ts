@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import type { Realm } from '../realm.js';
 import { installAuth } from './auth.js';
 import { clientErrorHandler, MAX_HEADER_BYTES } from './client-errors.js';
-import { installErrorHandling } from './error-handler.js';
+import { frameworkErrorHandler, installErrorHandling } from './error-handler.js';
 import { installRateLimits, type RateLimitOptions } from './rate-limit.js';
 import { zodValidatorCompiler } from './route-spec.js';
 import { configRoutes } from './routes/config.js';
@@ -48,6 +48,7 @@ export async function buildServer(realm: Realm, options: ServerOptions = {}): Pr
       maxHeaderSize: MAX_HEADER_BYTES,
     },
     clientErrorHandler,
+    frameworkErrors: frameworkErrorHandler,
     connectionTimeout: 60_000,
     keepAliveTimeout: 10_000,
     return503OnClosing: true,
