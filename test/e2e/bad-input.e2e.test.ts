@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HTTP_STATUS, type ErrorCode } from '../../src/errors.js';
 import { SQL_KINDS } from '../helpers/backends.js';
 import { fingerprint } from '../helpers/db-fingerprint.js';
-import { auth, startTestRealm, type TestRealm } from '../helpers/realm.js';
+import { ADMIN_KEY, API_KEY, auth, startTestRealm, type TestRealm } from '../helpers/realm.js';
 import { fuzzArbitraries, routesOf, type FuzzArbitraries, type FuzzRequest, type FuzzRoute } from '../helpers/request-fuzz.js';
 import { unthrottledConfigFile } from '../helpers/server-process.js';
 
@@ -61,6 +61,27 @@ describe.each(SQL_KINDS)('bad input at every route, on %s', (kind) => {
     arbitraries = fuzzArbitraries(routes);
   });
   afterAll(async () => t?.close());
+
+  it('closes every admin route to the game key (403) and every keyed route to no key or a wrong one (401)', async () => {
+    const admin = routes.filter((r) => r.access === 'admin');
+    expect(admin.length).toBeGreaterThan(0);
+    for (const route of routes.filter((r) => r.access !== 'public')) {
+      const url = route.pathParams.reduce((path, name) => path.replace(`{${name}}`, 'fz-seed-1'), route.path);
+      const as = (authorization?: string) =>
+        t.app.inject({ method: route.method as 'GET', url, headers: authorization === undefined ? {} : { authorization } });
+      const what = `${route.method} ${route.path}`;
+      expect((await as()).statusCode, what).toBe(401);
+      expect((await as(`Bearer ${API_KEY.slice(0, -1)}`)).statusCode, what).toBe(401);
+      const game = await as(`Bearer ${API_KEY}`);
+      if (route.access === 'admin') {
+        expect(game.statusCode, what).toBe(403);
+        expect(game.json().error.code, what).toBe('permission_denied');
+      } else {
+        expect([401, 403], what).not.toContain(game.statusCode);
+      }
+      expect([401, 403], what).not.toContain((await as(`Bearer ${ADMIN_KEY}`)).statusCode);
+    }
+  });
 
   it('answers invalid and refused requests with a documented error, never 200, and writes nothing', async () => {
     const before = await fingerprint(t.realm);
