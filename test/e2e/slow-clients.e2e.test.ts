@@ -53,7 +53,7 @@ describe('slow and broken clients', () => {
   let port: number;
 
   beforeAll(async () => {
-    t = await startTestRealm('pglite');
+    t = await startTestRealm('pglite', { shards: 1 });
     app = await buildServer(t.realm, { headersTimeoutMs: 300, requestTimeoutMs: 600, timeoutCheckIntervalMs: 100 });
     await app.listen({ host: '127.0.0.1', port: 0 });
     port = (app.server.address() as { port: number }).port;

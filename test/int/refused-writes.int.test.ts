@@ -1,37 +1,28 @@
 // Rows the database refuses for their values (here a string with U+0000, which jsonb cannot hold; the HTTP edge
 // rejects it, the library does not) fail only the append that carries them: the other players of the same group
 // commit are written, the shard is not treated as down, a refused `batched` append does not block the shard, and the
-// player's log has no seq gap.
-import { afterEach, describe, expect, it } from 'vitest';
+// player's log has no seq gap. One shard, so all these players share its group commits.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isRealmError } from '../../src/errors.js';
 import type { PlayerEvent } from '../../src/players/index.js';
-import { ShardRouter, SlotMap } from '../../src/sharding/index.js';
 import { SQL_KINDS } from '../helpers/backends.js';
 import { startTestRealm, type TestRealm } from '../helpers/realm.js';
 
-const router = new ShardRouter(SlotMap.even(4));
 const add = (amount: number): PlayerEvent => ({ type: 'stat.add', data: { stat: 'xp', amount } });
 const poison: PlayerEvent = { type: 'data.set', data: { key: 'note', value: 'a\u0000b' } };
 
-/** `n` player ids on the shard of `first`. */
-function sameShard(prefix: string, n: number): string[] {
-  const ids = Array.from({ length: 400 }, (_, i) => `${prefix}-${i}`);
-  const shard = router.shardOf(ids[0] as string);
-  return ids.filter((id) => router.shardOf(id) === shard).slice(0, n);
-}
-
 describe.each(SQL_KINDS)('appends the database refuses, on %s', (kind) => {
-  let t: TestRealm | undefined;
-  afterEach(async () => {
-    await t?.close();
-    t = undefined;
+  let t: TestRealm;
+  // One shard, so every append shares the same group commit. A long group-commit delay puts concurrent appends
+  // in one transaction; a short batched window commits batched appends soon.
+  beforeAll(async () => {
+    t = await startTestRealm(kind, { shards: 1, engine: { groupCommitMaxDelayMs: 200, batchedFlushMs: 50 } });
   });
+  afterAll(async () => t?.close());
 
   it('fail alone: the rest of the group commit is written and the shard stays available', async () => {
-    // A long group-commit delay puts the three appends in one transaction.
-    t = await startTestRealm(kind, { engine: { groupCommitMaxDelayMs: 200 } });
     const store = t.realm.players;
-    const [bad, good1, good2] = sameShard('refuse', 3) as [string, string, string];
+    const [bad, good1, good2] = ['refuse-0', 'refuse-1', 'refuse-2'];
     const results = await Promise.allSettled([store.append(good1, [add(1)]), store.append(bad, [add(5), poison]), store.append(good2, [add(2)])]);
     expect(results[0].status).toBe('fulfilled');
     expect(results[2].status).toBe('fulfilled');
@@ -47,9 +38,8 @@ describe.each(SQL_KINDS)('appends the database refuses, on %s', (kind) => {
   });
 
   it('a refused batched append is dropped without blocking the shard, and later appends of the player are kept', async () => {
-    t = await startTestRealm(kind, { engine: { batchedFlushMs: 50 } });
     const store = t.realm.players;
-    const [bad, other] = sameShard('poison', 2) as [string, string];
+    const [bad, other] = ['poison-0', 'poison-1'];
     await store.append(bad, [add(1)]);
     // Acknowledged before the commit, so the refusal comes later; the follower was applied on top of it.
     await expect(store.append(bad, [poison], { durability: 'batched' })).resolves.toMatchObject({ seq: 2 });
