@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import type { Realm } from '../realm.js';
 import { installAuth } from './auth.js';
 import { clientErrorHandler, MAX_HEADER_BYTES } from './client-errors.js';
+import { installClosingGuard } from './closing-guard.js';
 import { frameworkErrorHandler, installErrorHandling } from './error-handler.js';
 import { installRateLimits, type RateLimitOptions } from './rate-limit.js';
 import { zodValidatorCompiler } from './route-spec.js';
@@ -51,11 +52,13 @@ export async function buildServer(realm: Realm, options: ServerOptions = {}): Pr
     frameworkErrors: frameworkErrorHandler,
     connectionTimeout: 60_000,
     keepAliveTimeout: 10_000,
-    return503OnClosing: true,
+    // closing-guard.ts answers instead, in the documented shape.
+    return503OnClosing: false,
     routerOptions: { maxParamLength: 200 },
   });
   app.setValidatorCompiler(zodValidatorCompiler);
   installErrorHandling(app);
+  installClosingGuard(app);
   installAuth(app, realm.keys);
   installRateLimits(app, realm.config, options.rateLimit);
 

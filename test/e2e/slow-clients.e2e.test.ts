@@ -7,6 +7,7 @@ import { connect, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildServer } from '../../src/http/server.js';
 import { API_KEY, startTestRealm, type TestRealm } from '../helpers/realm.js';
+import { waitFor } from '../helpers/wait.js';
 
 const DEADLINE_MS = 20_000;
 
@@ -102,5 +103,24 @@ describe('slow and broken clients', () => {
   it('keeps serving everyone else', async () => {
     const res = await fetch(`http://127.0.0.1:${port}/healthz`);
     expect(res.status).toBe(200);
+  });
+
+  it('answers a request that arrives while the server closes with the documented 503', async () => {
+    const closing = await buildServer(t.realm);
+    await closing.listen({ host: '127.0.0.1', port: 0 });
+    const raw = await open((closing.server.address() as { port: number }).port);
+    const body = '{"events":[{"type":"stat.add","data":{"stat":"xp","amount":1}}]}';
+    // A request in flight keeps the connection busy, so closing does not reap it; the next one is pipelined behind it.
+    const seen = new Promise((resolve) => closing.server.once('request', resolve));
+    raw.socket.write(`POST /v1/players/closing-1/events HTTP/1.1\r\nHost: realm\r\nAuthorization: Bearer ${API_KEY}\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n${body.slice(0, 10)}`);
+    await seen;
+    const closed = closing.close();
+    await waitFor(() => !closing.server.listening, 'the server to start closing');
+    raw.socket.write(`${body.slice(10)}GET /v1/players/closing-1 HTTP/1.1\r\nHost: realm\r\nAuthorization: Bearer ${API_KEY}\r\n\r\n`);
+    await closed;
+    await raw.closed;
+    const [first, second] = raw.received().split(/(?=HTTP\/1\.1 )/);
+    expect(first).toMatch(/^HTTP\/1\.1 200 /);
+    expect(errorOf(second ?? '')).toEqual({ status: 503, code: 'unavailable' });
   });
 });
