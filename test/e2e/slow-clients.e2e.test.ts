@@ -88,7 +88,7 @@ describe('slow and broken clients', () => {
     await raw.closed;
   });
 
-  it('answers oversized headers with 413 and malformed HTTP with 400, in the documented shape', async () => {
+  it('answers oversized headers with 413 and malformed or ambiguous HTTP with 400, in the documented shape', async () => {
     const big = await open(port);
     big.socket.write(`GET /healthz HTTP/1.1\r\nHost: realm\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`);
     await big.closed;
@@ -98,6 +98,12 @@ describe('slow and broken clients', () => {
     junk.socket.write('HELLO THERE\r\n\r\n');
     await junk.closed;
     expect(errorOf(junk.received())).toEqual({ status: 400, code: 'invalid_argument' });
+
+    // Both framings at once is how requests are smuggled past a proxy: refused outright.
+    const smuggle = await open(port);
+    smuggle.socket.write('POST /v1/players:batchGet HTTP/1.1\r\nHost: realm\r\nContent-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n');
+    await smuggle.closed;
+    expect(errorOf(smuggle.received())).toEqual({ status: 400, code: 'invalid_argument' });
   });
 
   it('keeps serving everyone else', async () => {
