@@ -10,6 +10,7 @@ export type ErrorCode =
   | 'payload_too_large'
   | 'rejected'
   | 'rate_limited'
+  | 'request_timeout'
   | 'unavailable'
   | 'internal';
 
@@ -22,6 +23,7 @@ export const HTTP_STATUS: Readonly<Record<ErrorCode, number>> = {
   payload_too_large: 413,
   rejected: 422,
   rate_limited: 429,
+  request_timeout: 408,
   unavailable: 503,
   internal: 500,
 };

@@ -1,6 +1,8 @@
 // The public library API: re-exports only.
 export { createRealm, Realm, type CreateRealmOptions } from './realm.js';
-export { buildServer } from './http/server.js';
+export { buildServer, DEFAULT_SERVER_OPTIONS, type ServerOptions } from './http/server.js';
+export type { RateLimitOptions } from './http/rate-limit.js';
+export type { TokenBucketsOptions } from './http/token-buckets.js';
 export { loadSettings, DEFAULT_ENGINE_OPTIONS, ENV_VARS, SettingsError, type Settings, type EngineOptions } from './settings.js';
 export * from './errors.js';
 export * from './players/index.js';

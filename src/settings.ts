@@ -224,6 +224,11 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
   for (const name of ['REALMSTATE_API_KEY', 'REALMSTATE_ADMIN_KEY'] as const) {
     const key = env[name];
     if (key !== undefined && key !== '' && key.length < 16) problems.push(`${name}: a key must be at least 16 characters`);
+    // What a bearer header can carry (auth.ts): any other key could never match. The message never shows the key.
+    else if (key && !/^[\x21-\x7e]{16,512}$/.test(key)) problems.push(`${name}: a key must be at most 512 printable ASCII characters, without spaces`);
+  }
+  if (env.REALMSTATE_API_KEY && env.REALMSTATE_API_KEY === env.REALMSTATE_ADMIN_KEY) {
+    problems.push('REALMSTATE_API_KEY and REALMSTATE_ADMIN_KEY are the same: every game server would hold the admin key');
   }
 
   const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;

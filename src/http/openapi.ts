@@ -2,7 +2,7 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { HTTP_STATUS } from '../errors.js';
-import { registeredRoutes } from './route-spec.js';
+import { registeredRoutes, type RegisteredRoute } from './route-spec.js';
 
 const errorSchema = {
   type: 'object',
@@ -23,6 +23,13 @@ function parameters(schema: z.ZodType | undefined, where: 'path' | 'query'): unk
   return Object.entries(js.properties ?? {}).map(([name, s]) => ({ name, in: where, required: where === 'path' || (js.required ?? []).includes(name), schema: s }));
 }
 
+/** The route's documented errors, plus 429 wherever a rate limit applies. */
+function errors(route: RegisteredRoute): number[] {
+  const out = new Set(route.errors);
+  if (route.access === 'game') out.add(429);
+  return [...out].sort((a, b) => a - b);
+}
+
 export function buildOpenApi(app: FastifyInstance, version: string): Record<string, unknown> {
   const paths: Record<string, Record<string, unknown>> = {};
   for (const route of registeredRoutes(app)) {
@@ -32,9 +39,11 @@ export function buildOpenApi(app: FastifyInstance, version: string): Record<stri
       parameters: [...parameters(route.params, 'path'), ...parameters(route.query, 'query')],
       responses: {
         200: { description: 'OK' },
-        ...Object.fromEntries(route.errors.map((s) => [s, { description: 'error', content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } }])),
+        ...Object.fromEntries(errors(route).map((s) => [s, { description: 'error', content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } }])),
       },
     };
+    // Which rate limits apply (rate-limit.ts): the game key's, and the player's when the route names one.
+    if (route.access === 'game') op['x-rate-limit'] = route.perPlayerLimit ? ['key', 'player'] : ['key'];
     if (route.access !== 'public') op.security = [{ bearer: [] }];
     if (route.access === 'admin') op.description = 'Needs the admin key.';
     if (route.body) op.requestBody = { required: true, content: { 'application/json': { schema: jsonSchema(route.body) } } };

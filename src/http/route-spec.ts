@@ -18,6 +18,8 @@ export interface RouteSpec<P extends z.ZodType, Q extends z.ZodType, B extends z
   body?: B;
   /** Status codes (besides 200) this route documents. */
   errors?: number[];
+  /** The player the request concerns (a path id, a body's playerId): that player's rate limit applies too (API.md). */
+  player?: (req: { params: z.output<P>; body: z.output<B> }) => string | undefined;
   handler: (req: { params: z.output<P>; query: z.output<Q>; body: z.output<B>; raw: FastifyRequest }, reply: FastifyReply) => Promise<unknown>;
 }
 
@@ -31,6 +33,8 @@ export interface RegisteredRoute {
   query?: z.ZodType;
   body?: z.ZodType;
   errors: number[];
+  /** Whether the per-player rate limit applies (`player` was given). */
+  perPlayerLimit: boolean;
 }
 
 /** Routes registered so far, per fastify instance, for the OpenAPI document. */
@@ -58,11 +62,16 @@ export function defineRoute<P extends z.ZodType = NoSchema, Q extends z.ZodType 
     query: spec.query,
     body: spec.body,
     errors: spec.errors ?? [],
+    perPlayerLimit: spec.player !== undefined,
   });
+  const player = spec.player;
   app.route({
     method: spec.method,
     url: spec.url,
-    config: { access: spec.access },
+    config: {
+      access: spec.access,
+      ...(player ? { player: (req: FastifyRequest) => player({ params: req.params as z.output<P>, body: req.body as z.output<B> }) } : {}),
+    },
     schema: {
       ...(spec.params ? { params: spec.params } : {}),
       ...(spec.query ? { querystring: spec.query } : {}),

@@ -3,7 +3,10 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } 
 import { readFileSync } from 'node:fs';
 import type { Realm } from '../realm.js';
 import { installAuth } from './auth.js';
-import { installErrorHandling } from './error-handler.js';
+import { clientErrorHandler, MAX_HEADER_BYTES } from './client-errors.js';
+import { installClosingGuard } from './closing-guard.js';
+import { frameworkErrorHandler, installErrorHandling } from './error-handler.js';
+import { installRateLimits, type RateLimitOptions } from './rate-limit.js';
 import { zodValidatorCompiler } from './route-spec.js';
 import { configRoutes } from './routes/config.js';
 import { leaderboardRoutes } from './routes/leaderboards.js';
@@ -17,23 +20,48 @@ const VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.me
 export interface ServerOptions {
   /** Close a request that has not finished arriving after this long (slow clients). Default 30000 ms. */
   requestTimeoutMs?: number;
+  /** Close a connection whose request headers have not all arrived after this long (slowloris). Default 10000 ms, at most requestTimeoutMs. */
+  headersTimeoutMs?: number;
+  /** How often node checks open connections against the two timeouts above. Default 1000 ms. */
+  timeoutCheckIntervalMs?: number;
+  /** Memory cap and clock of the rate-limit buckets (the rates come from the game config). Default: rate-limit.ts. */
+  rateLimit?: RateLimitOptions;
 }
 
+export const DEFAULT_SERVER_OPTIONS: Readonly<Required<Omit<ServerOptions, 'rateLimit'>>> = Object.freeze({
+  requestTimeoutMs: 30_000,
+  headersTimeoutMs: 10_000,
+  timeoutCheckIntervalMs: 1000,
+});
+
 export async function buildServer(realm: Realm, options: ServerOptions = {}): Promise<FastifyInstance> {
+  const requestTimeout = options.requestTimeoutMs ?? DEFAULT_SERVER_OPTIONS.requestTimeoutMs;
   const app: FastifyInstance = Fastify({
     loggerInstance: realm.log as FastifyBaseLogger,
     // Per-request log lines would dominate the cost of a cached read; metrics cover requests.
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: BODY_LIMIT_BYTES,
-    requestTimeout: options.requestTimeoutMs ?? 30_000,
+    requestTimeout,
+    // Node checks these timeouts on a timer (30 s by default), so a slow client could hold its socket that much longer.
+    http: {
+      headersTimeout: Math.min(options.headersTimeoutMs ?? DEFAULT_SERVER_OPTIONS.headersTimeoutMs, requestTimeout),
+      requestTimeout,
+      connectionsCheckingInterval: options.timeoutCheckIntervalMs ?? DEFAULT_SERVER_OPTIONS.timeoutCheckIntervalMs,
+      maxHeaderSize: MAX_HEADER_BYTES,
+    },
+    clientErrorHandler,
+    frameworkErrors: frameworkErrorHandler,
     connectionTimeout: 60_000,
     keepAliveTimeout: 10_000,
-    return503OnClosing: true,
+    // closing-guard.ts answers instead, in the documented shape.
+    return503OnClosing: false,
     routerOptions: { maxParamLength: 200 },
   });
   app.setValidatorCompiler(zodValidatorCompiler);
   installErrorHandling(app);
+  installClosingGuard(app);
   installAuth(app, realm.keys);
+  installRateLimits(app, realm.config, options.rateLimit);
 
   app.addHook('onResponse', async (req, reply) => {
     const route = req.routeOptions.url ?? 'unmatched';

@@ -1,11 +1,12 @@
 // Group commit for one shard: appends from many requests share one transaction, with one unnest insert
 // for events, one for outbox rows and one for snapshots. A seq conflict (another process wrote the same player)
-// fails only that player's items; a shard that is down keeps `batched` items and retries with backoff.
+// fails only that player's items; a shard that is down keeps `batched` items and retries with backoff; rows the
+// database refuses for their values fail only the item that carries them (found by committing one item at a time).
 import { isDeepStrictEqual } from 'node:util';
 import type { Logger } from 'pino';
 import { RealmError, UnavailableError } from '../errors.js';
 import type { SqlShard } from '../backends/postgres/index.js';
-import { isCommitUnknown } from '../backends/postgres/index.js';
+import { isCommitUnknown, isDataRefusal } from '../backends/postgres/index.js';
 import { eventsAt, insertEvents, insertOutbox, type EventRow } from '../events/event-log.js';
 import type { Metrics } from '../metrics.js';
 import type { Durability, RecordedEvent } from './player-events.js';
@@ -21,6 +22,13 @@ export class StaleWriteError extends RealmError {
 
 export function isStaleWrite(err: unknown): err is StaleWriteError {
   return err instanceof StaleWriteError;
+}
+
+/** The database refused this item's rows for their values (validation should have caught them). Nothing was written. */
+export class RefusedWriteError extends RealmError {
+  constructor(playerId: string, cause: unknown) {
+    super('invalid_argument', `the database cannot store these events of player ${playerId}: ${(cause as Error).message}`);
+  }
 }
 
 export interface CommitItem {
@@ -60,6 +68,8 @@ export class GroupCommitter {
   private verifyOwn = false;
   private readonly shardLabel: string;
   private idle: Array<() => void> = [];
+  /** Items still to commit one per transaction, after a transaction with several items was refused for its values. */
+  private isolating = 0;
 
   constructor(
     private readonly shard: SqlShard,
@@ -148,6 +158,7 @@ export class GroupCommitter {
   }
 
   private take(): Queued[] {
+    if (this.isolating > 0) return this.queue.slice(0, 1);
     let events = 0;
     let n = 0;
     while (n < this.queue.length) {
@@ -179,6 +190,7 @@ export class GroupCommitter {
     const started = performance.now();
     try {
       const { committed, stale } = await this.commit(batch);
+      if (this.isolating > 0) this.isolating--;
       this.failures = 0;
       this.lastFailure = undefined;
       this.verifyOwn = false;
@@ -201,6 +213,11 @@ export class GroupCommitter {
         });
       for (const q of stale) q.reject(new StaleWriteError(q.playerId));
     } catch (err) {
+      if (isDataRefusal(err) && !isCommitUnknown(err)) {
+        // Not the shard's fault: no backoff, and no retry of rows that can never be stored.
+        this.refused(batch, err, finished);
+        return;
+      }
       this.failures++;
       this.lastFailure = (err as Error).message;
       this.retryAt = Date.now() + Math.min(MAX_BACKOFF_MS, 25 * 2 ** this.failures);
@@ -225,25 +242,66 @@ export class GroupCommitter {
     }
   }
 
+  /**
+   * Before this, one refused item failed its whole group (other players' sync appends got 503) and, when `batched`,
+   * stayed queued and was retried for ever, blocking every later write of the shard.
+   */
+  private refused(batch: Queued[], err: unknown, finished: Set<Queued>): void {
+    if (batch.length > 1) {
+      this.isolating = batch.length;
+      this.log.warn({ err, shard: this.shard.index, items: batch.length }, 'the database refused a group commit; committing its items one at a time');
+      return;
+    }
+    const bad = batch[0] as Queued;
+    if (this.isolating > 0) this.isolating--;
+    // Later items of the same player were applied on top of the refused events: committing them would leave a seq gap.
+    // Their callers re-apply them on the committed state, as after a lost seq race.
+    const followers = this.queue.filter((q) => q !== bad && q.playerId === bad.playerId);
+    finished.add(bad);
+    for (const q of followers) finished.add(q);
+    this.settle(finished);
+    this.metrics.groupCommitFailures.labels(this.shardLabel).inc();
+    this.log.error({ err, shard: this.shard.index, playerId: bad.playerId, durability: bad.durability }, 'the database refused the events of one append; only that append failed');
+    bad.reject(new RefusedWriteError(bad.playerId, err));
+    for (const q of followers) q.reject(new StaleWriteError(q.playerId));
+  }
+
+  private async retryingTransientErrors(run: () => Promise<void>): Promise<void> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await run();
+      } catch (err) {
+        if (!isTransient(err) || attempt >= 4) throw err;
+        await new Promise((r) => setTimeout(r, Math.random() * 5 * (attempt + 1)));
+      }
+    }
+  }
+
   /** Commits what it can of `batch`; returns what committed and which items lost a seq race. */
   private async commit(batch: Queued[]): Promise<{ committed: Queued[]; stale: Queued[] }> {
     let pending = batch;
     const stale: Queued[] = [];
     const ours: Queued[] = [];
     while (pending.length > 0) {
+      // Every process inserts in (player, seq) order, so two group commits that touch the same players take their
+      // key locks in the same order and cannot deadlock; the outbox keeps the commit order of the queue.
       const rows: EventRow[] = pending.flatMap((q) => q.events.map((e) => ({ playerId: q.playerId, ...e })));
+      const sorted = [...rows].sort((a, b) => (a.playerId < b.playerId ? -1 : a.playerId > b.playerId ? 1 : a.seq - b.seq));
       const snapshots = pending.flatMap((q) => (q.snapshot ? [q.snapshot] : []));
       let conflict = false;
       try {
-        await this.shard.transaction(async (tx) => {
-          const inserted = await insertEvents(tx, rows);
-          if (inserted !== rows.length) {
-            conflict = true;
-            throw ROLLBACK;
-          }
-          await insertOutbox(tx, rows);
-          await writeSnapshots(tx, snapshots);
-        });
+        await this.retryingTransientErrors(() =>
+          this.shard.transaction(async (tx) => {
+            conflict = false;
+            const inserted = await insertEvents(tx, sorted);
+            if (inserted !== rows.length) {
+              conflict = true;
+              throw ROLLBACK;
+            }
+            await insertOutbox(tx, rows);
+            await writeSnapshots(tx, snapshots);
+          }),
+        );
         return { committed: [...ours, ...pending], stale };
       } catch (err) {
         if (!conflict) throw err;
@@ -278,6 +336,12 @@ export class GroupCommitter {
   close(): void {
     this.clearTimer();
   }
+}
+
+/** Deadlock or serialization failure: PostgreSQL rolled the transaction back, and running it again is safe. */
+function isTransient(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code ?? ((err as { cause?: { code?: unknown } } | null)?.cause?.code);
+  return code === '40P01' || code === '40001';
 }
 
 function sameEvent(stored: EventRow, mine: RecordedEvent): boolean {

@@ -1,6 +1,7 @@
 // The built-in event types of API.md, as zod schemas: the HTTP edge and the library validate with the same ones.
 import { z } from 'zod';
 import { NAME_PATTERN, type JsonValue } from './player-state.js';
+import { MAX_DATA_VALUE_DEPTH, storableJsonProblem } from './storable-json.js';
 
 export const MAX_SAFE = Number.MAX_SAFE_INTEGER;
 /** Largest `data.set` value, as UTF-8 JSON. */
@@ -12,10 +13,12 @@ const name = z.string().regex(NAME_PATTERN, 'must be 1–64 characters of A-Z a-
 const safeInt = z.number().int().min(-MAX_SAFE).max(MAX_SAFE);
 const positiveQty = z.number().int().min(1).max(MAX_SAFE);
 
-const boundedJson = (z.json() as z.ZodType<JsonValue>).refine(
-  (v) => Buffer.byteLength(JSON.stringify(v), 'utf8') <= MAX_DATA_VALUE_BYTES,
-  { message: `value must be at most ${MAX_DATA_VALUE_BYTES} bytes of JSON` },
-);
+// Not z.json(): it recurses, so a deeply nested value overflowed the stack, and it let through strings (U+0000,
+// unpaired surrogates) that PostgreSQL then refused inside a group commit shared with other players.
+const DATA_VALUE_LIMITS = { maxDepth: MAX_DATA_VALUE_DEPTH, maxBytes: MAX_DATA_VALUE_BYTES };
+const boundedJson = z.custom<JsonValue>((v) => storableJsonProblem(v, DATA_VALUE_LIMITS) === undefined, {
+  error: (issue) => storableJsonProblem(issue.input, DATA_VALUE_LIMITS) ?? 'not a JSON value',
+});
 
 export const playerEventSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('stat.add'), data: z.object({ stat: name, amount: safeInt }).strict() }).strict(),

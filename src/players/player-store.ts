@@ -229,11 +229,14 @@ export class PlayerStore {
   }
 
   /**
-   * A batched append failed after it was acknowledged. Only a lost seq race (another process wrote the player)
-   * gets here: re-apply its events on the fresh state so the acknowledged intent is not lost.
+   * A batched append failed after it was acknowledged. A lost seq race (another process wrote the player, or an
+   * earlier append of this player was refused): re-apply its events on the fresh state so the acknowledged intent is
+   * not lost. Rows the database refused for their values: dropped, logged and counted.
    */
   private batchedFailed(playerId: string, shard: number, item: CommitItem, err: unknown): void {
     if (!isStaleWrite(err)) {
+      // The events were refused and are gone: the state in memory, which includes them, must not be built on.
+      this.invalidate(playerId);
       this.log.error({ err, playerId }, 'batched append failed');
       this.metrics.batchedDropped.inc();
       return;

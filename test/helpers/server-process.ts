@@ -1,5 +1,8 @@
 // Runs `realmstate serve` as a child process (the real binary, as a user starts it), for crash and shutdown tests.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { API_KEY, ADMIN_KEY } from './realm.js';
 
@@ -14,9 +17,25 @@ export interface ServerProcess {
   exited: Promise<number | string>;
 }
 
+let unthrottled: string | undefined;
+
+/**
+ * A game config whose rate limits no test reaches: load tests of other features must not be throttled by the
+ * production defaults (1000 requests a second per key). Rate limits have their own tests. Pass REALMSTATE_CONFIG to override.
+ */
+export function unthrottledConfigFile(): string {
+  if (unthrottled === undefined) {
+    const file = join(tmpdir(), `realmstate-test-unthrottled-${process.pid}.yaml`);
+    writeFileSync(file, 'version: 0\nlimits:\n  rateLimits: { perKeyPerSecond: 1000000000, perPlayerPerSecond: 1000000000, burst: 0 }\n');
+    process.once('exit', () => rmSync(file, { force: true }));
+    unthrottled = file;
+  }
+  return unthrottled;
+}
+
 export async function startServerProcess(env: Record<string, string>, timeoutMs = 60_000): Promise<ServerProcess> {
   const child = spawn(process.execPath, [BIN, 'serve'], {
-    env: { ...process.env, HOST: '127.0.0.1', PORT: '0', REALMSTATE_API_KEY: API_KEY, REALMSTATE_ADMIN_KEY: ADMIN_KEY, LOG_LEVEL: 'info', ...env },
+    env: { ...process.env, HOST: '127.0.0.1', PORT: '0', REALMSTATE_API_KEY: API_KEY, REALMSTATE_ADMIN_KEY: ADMIN_KEY, LOG_LEVEL: 'info', REALMSTATE_CONFIG: unthrottledConfigFile(), ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';

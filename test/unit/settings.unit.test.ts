@@ -24,6 +24,18 @@ describe('settings', () => {
     expect(s.databaseUrls).toEqual(['postgres://a/x', 'postgres://b/y']);
   });
 
+  it('refuses keys no bearer header can carry, and one key for both roles, without printing them', () => {
+    const good = 'k'.repeat(20);
+    for (const key of ['wrong key with spaces', 'clé-non-ascii-0123456789', 'x'.repeat(513)]) {
+      const p = problems({ REALMSTATE_API_KEY: key, REALMSTATE_ADMIN_KEY: good });
+      expect(p, key).toEqual(['REALMSTATE_API_KEY: a key must be at most 512 printable ASCII characters, without spaces']);
+    }
+    const same = problems({ REALMSTATE_API_KEY: good, REALMSTATE_ADMIN_KEY: good });
+    expect(same).toEqual([expect.stringContaining('are the same')]);
+    expect(same.join()).not.toContain(good);
+    expect(problems({ REALMSTATE_API_KEY: 'x'.repeat(512), REALMSTATE_ADMIN_KEY: good })).toEqual([]);
+  });
+
   it('names each bad variable in one error', () => {
     const p = problems({
       PORT: 'eighty',

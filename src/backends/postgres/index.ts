@@ -1,5 +1,5 @@
 export type { Lease, Row, SqlCluster, SqlExecutor, SqlShard } from './sql-port.js';
-export { CommitUnknownError, isCommitUnknown, isUnavailability } from './sql-errors.js';
+export { CommitUnknownError, isCommitUnknown, isDataRefusal, isUnavailability } from './sql-errors.js';
 export { PgCluster, PgShard, DEFAULT_PG_POOL_OPTIONS, type PgPoolOptions } from './pg-cluster.js';
 export { PgliteCluster, shardSchema, type PgliteClusterOptions } from './pglite-cluster.js';
 export { migrateCluster, migrateShard, loadMigrations, ShardMismatchError } from './migrate.js';

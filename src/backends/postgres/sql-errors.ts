@@ -34,3 +34,13 @@ export function toUnavailable(label: string, err: unknown): unknown {
   const reason = err instanceof Error ? err.message : String(err);
   return new UnavailableError(`${label} is unavailable: ${reason}`, { cause: err });
 }
+
+/**
+ * True when the database refused a statement for the values it carries (SQLSTATE class 22, data exception: a string
+ * jsonb cannot hold, a number out of range). Retrying the same rows can never succeed, and the shard itself is fine.
+ */
+export function isDataRefusal(err: unknown): boolean {
+  if (err instanceof UnavailableError || typeof err !== 'object' || err === null) return false;
+  const code = (err as { code?: unknown }).code;
+  return typeof code === 'string' && /^22[0-9A-Z]{3}$/.test(code);
+}

@@ -53,7 +53,8 @@ export function leaderboardRoutes(app: FastifyInstance, realm: Realm): void {
         region,
       })
       .strict(),
-    errors: [400, 401, 404, 422, 503],
+    player: ({ body }) => body.playerId,
+    errors: [400, 401, 404, 422, 429, 503],
     handler: async ({ params, body }) => boards.submit(params.board, body),
   });
 

@@ -16,6 +16,7 @@ export function playerRoutes(app: FastifyInstance, realm: Realm): void {
     tag: 'players',
     access: 'game',
     params: idParams,
+    player: ({ params }) => params.id,
     body: appendRequestSchema,
     errors: [400, 401, 409, 413, 422, 429, 503],
     handler: async ({ params, body }) => {
@@ -31,6 +32,7 @@ export function playerRoutes(app: FastifyInstance, realm: Realm): void {
     tag: 'players',
     access: 'game',
     params: idParams,
+    player: ({ params }) => params.id,
     query: z.object({ consistency: z.enum(['eventual', 'strong']).optional() }),
     errors: [400, 401, 404, 503],
     handler: async ({ params, query }, reply) => {
@@ -71,6 +73,7 @@ export function playerRoutes(app: FastifyInstance, realm: Realm): void {
     tag: 'players',
     access: 'game',
     params: idParams,
+    player: ({ params }) => params.id,
     query: z.object({ after: queryInt(0, Number.MAX_SAFE_INTEGER, 0), limit: queryInt(1, 1000, 100) }),
     errors: [400, 401, 404, 503],
     handler: async ({ params, query }) => realm.queries.events(params.id, query.after, query.limit),
@@ -83,6 +86,7 @@ export function playerRoutes(app: FastifyInstance, realm: Realm): void {
     tag: 'players',
     access: 'game',
     params: idParams,
+    player: ({ params }) => params.id,
     query: z.object({ seq: queryInt(-Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER) }),
     errors: [400, 401, 404, 503],
     handler: async ({ params, query }) => realm.queries.stateAt(params.id, query.seq),
