@@ -1,10 +1,11 @@
 // Every benchmark scenario, in the order `npm run bench` runs them.
 import type { Scenario } from '../harness.js';
 import { groupCommitScenario } from './group-commit.js';
+import { lbRankScenario } from './lb-rank.js';
 import { lbSubmitScenario } from './lb-submit.js';
 import { readPathScenario } from './read-path.js';
 import { streamLagScenario } from './stream-lag.js';
 import { snapshotScenario } from './snapshot-load.js';
 import { writeBehindScenario } from './write-behind.js';
 
-export const SCENARIOS: Scenario[] = [writeBehindScenario, groupCommitScenario, snapshotScenario, readPathScenario, streamLagScenario, lbSubmitScenario];
+export const SCENARIOS: Scenario[] = [writeBehindScenario, groupCommitScenario, snapshotScenario, readPathScenario, streamLagScenario, lbSubmitScenario, lbRankScenario];
