@@ -2,10 +2,11 @@
 import type { Scenario } from '../harness.js';
 import { groupCommitScenario } from './group-commit.js';
 import { lbRankScenario } from './lb-rank.js';
+import { lbRegionsScenario } from './lb-regions.js';
 import { lbSubmitScenario } from './lb-submit.js';
 import { readPathScenario } from './read-path.js';
 import { streamLagScenario } from './stream-lag.js';
 import { snapshotScenario } from './snapshot-load.js';
 import { writeBehindScenario } from './write-behind.js';
 
-export const SCENARIOS: Scenario[] = [writeBehindScenario, groupCommitScenario, snapshotScenario, readPathScenario, streamLagScenario, lbSubmitScenario, lbRankScenario];
+export const SCENARIOS: Scenario[] = [writeBehindScenario, groupCommitScenario, snapshotScenario, readPathScenario, streamLagScenario, lbSubmitScenario, lbRankScenario, lbRegionsScenario];
