@@ -5,6 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { SortedSetEntry } from '../src/backends/sorted-set-port.js';
 import { upsertScoreRows, type ScoreRow } from '../src/leaderboards/score-rows.js';
 import { silentLogger } from '../src/log.js';
 import { createRealm, type Realm } from '../src/realm.js';
@@ -140,4 +141,9 @@ export async function withCpuShares<T>(redis: { info: (section: string) => Promi
 
 export function cpuText(cpu: CpuShares): string {
   return `client process ${cpu.client.toFixed(0)}% of a core, Redis ${cpu.redis.toFixed(0)}%`;
+}
+
+/** N port entries `p0…`, with distinct scores (lower ranks first, as the port stores a desc board) and times. */
+export function* benchEntries(n: number, at0: number): Generator<SortedSetEntry> {
+  for (let i = 0; i < n; i++) yield { playerId: `p${i}`, score: -((i * 7919) % 1_000_003), at: at0 + i };
 }

@@ -1,6 +1,7 @@
 // Every benchmark scenario, in the order `npm run bench` runs them.
 import type { Scenario } from '../harness.js';
 import { groupCommitScenario } from './group-commit.js';
+import { lbEmbeddedScenario } from './lb-embedded.js';
 import { lbRankScenario } from './lb-rank.js';
 import { lbRegionsScenario } from './lb-regions.js';
 import { lbSubmitScenario } from './lb-submit.js';
@@ -9,4 +10,4 @@ import { streamLagScenario } from './stream-lag.js';
 import { snapshotScenario } from './snapshot-load.js';
 import { writeBehindScenario } from './write-behind.js';
 
-export const SCENARIOS: Scenario[] = [writeBehindScenario, groupCommitScenario, snapshotScenario, readPathScenario, streamLagScenario, lbSubmitScenario, lbRankScenario, lbRegionsScenario];
+export const SCENARIOS: Scenario[] = [writeBehindScenario, groupCommitScenario, snapshotScenario, readPathScenario, streamLagScenario, lbSubmitScenario, lbRankScenario, lbRegionsScenario, lbEmbeddedScenario];
