@@ -15,7 +15,14 @@ export class LoadClient {
   }
 
   /** Sends a request and resolves with the status and body; rejects on a network error or a status ≥ 400. */
-  request(method: string, path: string, body?: unknown): Promise<{ status: number; body: string }> {
+  async request(method: string, path: string, body?: unknown): Promise<{ status: number; body: string }> {
+    const res = await this.send(method, path, body);
+    if (res.status >= 400) throw new Error(`${method} ${path}: ${res.status} ${res.body.slice(0, 200)}`);
+    return res;
+  }
+
+  /** Sends a request and resolves with the status and body whatever the status; rejects only on a network error. */
+  send(method: string, path: string, body?: unknown): Promise<{ status: number; body: string }> {
     const payload = body === undefined ? undefined : JSON.stringify(body);
     return new Promise((resolve, reject) => {
       const req = http.request(
@@ -23,11 +30,8 @@ export class LoadClient {
         (res) => {
           const chunks: Buffer[] = [];
           res.on('data', (c: Buffer) => chunks.push(c));
-          res.on('end', () => {
-            const text = Buffer.concat(chunks).toString();
-            if ((res.statusCode ?? 0) >= 400) reject(new Error(`${method} ${path}: ${res.statusCode} ${text.slice(0, 200)}`));
-            else resolve({ status: res.statusCode ?? 0, body: text });
-          });
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString() }));
+          res.on('error', reject);
         },
       );
       req.on('error', reject);
