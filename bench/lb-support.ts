@@ -14,6 +14,7 @@ import { createDatabases } from '../test/helpers/backends.js';
 import { deleteKeys, REDIS_TEST_URL } from '../test/helpers/redis.js';
 
 export { REDIS_TEST_URL as REDIS_URL };
+export { seededRandom } from './seeded-random.js';
 
 /** A Redis key prefix for one benchmark run (deleted with deleteKeys afterwards; never FLUSHALL on the shared server). */
 export function benchPrefix(scenario: string): string {
@@ -90,18 +91,6 @@ export async function loadBoard(realm: Realm, board: string, rows: readonly Scor
   if (loaded !== rows.length) throw new Error(`rebuild of ${board} loaded ${loaded} entries, expected ${rows.length}`);
   progress(`${board}: rebuilt ${loaded.toLocaleString('en-US')} entries in ${(ms / 1000).toFixed(1)} s`);
   return ms;
-}
-
-/** mulberry32: a small seeded generator, so each run benchmarks the same scores and picks. Returns [0, 1). */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 export function count(n: number): string {
