@@ -125,11 +125,11 @@ export const lbEmbeddedScenario: Scenario = {
         },
         {
           scenario: SCENARIO, metric: `submits/s through the port (${size} entries)`, unit: 'ops/s', ours: memSubmit.perSecond, baseline: redisSubmit.perSecond, baselineName: 'Redis', better: 'higher',
-          note: `op min on existing players, ${CONCURRENCY} concurrent through the same harness, whose own cost per call bounds the embedded figure (one caller in a bare loop: ${count(Math.round(memSubmitTight))}/s); Redis: one Lua script per call on one connection`,
+          note: `op min on existing players, ${CONCURRENCY} concurrent through the same harness (embedded, one caller awaiting each call in a bare loop without the harness's bookkeeping: ${count(Math.round(memSubmitTight))}/s); the embedded store runs on this process's thread, Redis one Lua script per call on one connection`,
         },
         {
           scenario: SCENARIO, metric: `rank lookups/s through the port (${size} entries)`, unit: 'ops/s', ours: memFind.perSecond, baseline: redisFind.perSecond, baselineName: 'Redis', better: 'higher',
-          note: `find (entry and 0-based position) of random players; embedded in a bare loop: ${count(Math.round(memFindTight))}/s`,
+          note: `find (entry and 0-based position) of random players; embedded in a bare loop without the harness: ${count(Math.round(memFindTight))}/s`,
         },
       ] satisfies BenchRow[];
     } finally {
