@@ -7,11 +7,12 @@ export class LoadClient {
   private readonly host: string;
   private readonly port: number;
 
-  constructor(baseUrl: string, private readonly headers: Record<string, string>, concurrency: number) {
+  /** `agent` adds options of the keep-alive agent (e.g. the load generator's idle timeout and socket rotation). */
+  constructor(baseUrl: string, private readonly headers: Record<string, string>, concurrency: number, agent: http.AgentOptions = {}) {
     const u = new URL(baseUrl);
     this.host = u.hostname;
     this.port = Number(u.port);
-    this.agent = new http.Agent({ keepAlive: true, maxSockets: concurrency });
+    this.agent = new http.Agent({ keepAlive: true, maxSockets: concurrency, ...agent });
   }
 
   /** Sends a request and resolves with the status and body; rejects on a network error or a status ≥ 400. */

@@ -273,6 +273,8 @@ interface Sample {
   /** Seconds since the measured run started (negative during the warm-up). */
   t: number;
   warmup: boolean;
+  /** The window ran past the end of the run, while the last answers came in. */
+  drain: boolean;
   online: number;
   targetPerSecond: number;
   sentPerSecond: number;
@@ -316,7 +318,9 @@ async function main(): Promise<void> {
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
-  const client = new LoadClient(target.url, { authorization: `Bearer ${target.key}` }, options.connections);
+  // A socket left idle while the server closes it (its keep-alive timeout) fails the request sent on it with
+  // ECONNRESET: rotate through every socket (fifo) and drop any idle for 4 s, below the usual server timeouts.
+  const client = new LoadClient(target.url, { authorization: `Bearer ${target.key}` }, options.connections, { scheduling: 'fifo', timeout: 4000 });
   try {
     const regions = await prepareBoard(client, options.board);
     log(`server: ${target.url}${target.description ? ` (${target.description})` : ''}`);
@@ -333,6 +337,7 @@ async function main(): Promise<void> {
     let sent = 0;
     let missed = 0;
     let inflight = 0;
+    let maxInflightSeen = 0;
     let window: number[] = [];
     let windowErrors = 0;
     let windowSent = 0;
@@ -358,6 +363,7 @@ async function main(): Promise<void> {
       const plan = planAction(p, book, mix, random);
       const stats = kinds.get(plan.kind) as KindStats;
       inflight++;
+      if (counted && inflight > maxInflightSeen) maxInflightSeen = inflight;
       if (counted) sent++;
       else warmupRequests++;
       windowSent++;
@@ -416,14 +422,14 @@ async function main(): Promise<void> {
       windowMissed = 0;
       const server = await sampleServer(target);
       const sample: Sample = {
-        t: Math.round((now - measured) / 100) / 10, warmup: now < measured, online, targetPerSecond: online * options.rate, sentPerSecond: counts.sent / seconds, okPerSecond: lat.length / seconds,
+        t: Math.round((now - measured) / 100) / 10, warmup: now < measured, drain: now > measured + durationMs + 100, online, targetPerSecond: online * options.rate, sentPerSecond: counts.sent / seconds, okPerSecond: lat.length / seconds,
         errors: counts.errors, missed: counts.missed, inflight: counts.inflight, p50Ms: percentile(lat, 50), p99Ms: percentile(lat, 99),
         serverRssBytes: server.rssBytes, serverHeapUsedBytes: server.heapUsedBytes, serverEventLoopLagP99Ms: server.eventLoopLagP99Ms,
         generatorCpuPercent: (100 * (cpu.user + cpu.system)) / 1e6 / seconds,
       };
       samples.push(sample);
       log(
-        `${sample.t.toFixed(0).padStart(5)} s${sample.warmup ? ' (warm-up)' : ''}  online ${fmt(online)}  due ${fmt(sample.targetPerSecond)}/s  sent ${fmt(sample.sentPerSecond)}/s  ok ${fmt(sample.okPerSecond)}/s  ` +
+        `${sample.t.toFixed(0).padStart(5)} s${sample.warmup ? ' (warm-up)' : sample.drain ? ' (draining)' : ''}  online ${fmt(online)}  due ${fmt(sample.targetPerSecond)}/s  sent ${fmt(sample.sentPerSecond)}/s  ok ${fmt(sample.okPerSecond)}/s  ` +
         `err ${fmt(counts.errors)}  missed ${fmt(counts.missed)}  in flight ${fmt(counts.inflight)}  p50 ${ms(sample.p50Ms)} ms  p99 ${ms(sample.p99Ms)} ms  ` +
         `server RSS ${mib(server.rssBytes)}${server.heapUsedBytes !== null ? ` heap ${mib(server.heapUsedBytes)}` : ''}${server.eventLoopLagP99Ms !== null ? ` loop lag p99 ${ms(server.eventLoopLagP99Ms)} ms` : ''}  generator CPU ${sample.generatorCpuPercent.toFixed(0)}%`,
       );
@@ -474,7 +480,7 @@ async function main(): Promise<void> {
     all.sort((a, b) => a - b);
     const totalErrors = [...errorsByStatus.values()].reduce((a, b) => a + b, 0);
     table.push(['all', fmt(all.length + totalErrors), fmt(all.length / elapsedS), ms(percentile(all, 50)), ms(percentile(all, 99)), ms(percentile(all, 99.9)), ms(all[all.length - 1] ?? NaN), fmt(totalErrors)]);
-    const rss = samples.filter((s) => !s.warmup).map((s) => s.serverRssBytes).filter((v): v is number => typeof v === 'number');
+    const rss = samples.filter((s) => !s.warmup && !s.drain).map((s) => s.serverRssBytes).filter((v): v is number => typeof v === 'number');
     const keptUp = missed === 0 && unfinished === 0 && sent >= 0.99 * due;
     log(`\n${pad(table)}`);
     log('latency runs from the instant each action was due (open loop): queueing in the generator or the server counts');
@@ -484,7 +490,7 @@ async function main(): Promise<void> {
     } else log('\nerrors: none');
     log(`\nserver RSS: before ${mib(startSample.rssBytes)}, max ${mib(rss.length ? Math.max(...rss) : null)}, after ${mib(endSample.rssBytes)}`);
     log(`pacing: ${fmt(sent)} of ${fmt(due)} due actions sent in ${elapsedS.toFixed(1)} s (${fmt(sent / elapsedS)}/s), ${fmt(missed)} missed at ${fmt(options.maxInflight)} in flight, ${fmt(unfinished)} unanswered 30 s after the end → ` +
-      (keptUp ? 'the server kept up' : 'THE SERVER FELL BEHIND the requested rate'));
+      (keptUp ? `the server kept up (largest backlog: ${fmt(maxInflightSeen)} requests in flight)` : 'THE SERVER FELL BEHIND the requested rate'));
     const maxGenCpu = Math.max(0, ...samples.map((s) => s.generatorCpuPercent));
     if (maxGenCpu > 85) log(`note: the generator itself used up to ${maxGenCpu.toFixed(0)}% of a core; figures may be bounded by it, not by the server`);
 
@@ -499,7 +505,7 @@ async function main(): Promise<void> {
       server: { url: target.url, startedByGenerator: !options.url, description: target.description },
       targetActionsPerSecond: targetRate,
       elapsedSeconds: elapsedS,
-      pacing: { due, sent, missed, unfinished, keptUp, maxInflight: options.maxInflight },
+      pacing: { due, sent, missed, unfinished, keptUp, maxInflight: options.maxInflight, largestBacklog: maxInflightSeen },
       warmup: { seconds: options.warmupS, requests: warmupRequests, errors: warmupErrors },
       kinds: kindRows,
       all: { ok: all.length, okPerSecond: all.length / elapsedS, p50Ms: percentile(all, 50), p99Ms: percentile(all, 99), p999Ms: percentile(all, 99.9) },
