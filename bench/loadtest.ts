@@ -2,7 +2,6 @@
 // server (one it starts, or --url) and reports throughput, latency per kind of request, errors by status and the
 // server's memory over time. Open loop: actions are sent when they are due, whatever the server's pace, and each
 // latency runs from the moment the action was due, so a server (or generator) that falls behind shows it.
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os, { tmpdir } from 'node:os';
@@ -15,6 +14,7 @@ import { deleteKeys } from '../test/helpers/redis.js';
 import { writeBenchConfig } from './bench-config.js';
 import { percentile } from './harness.js';
 import { LoadClient } from './http-client.js';
+import { startServerChild } from './server-child.js';
 import { onlineShare, planAction, PlayerBook, REQUEST_KINDS, type MixOptions, type RequestKind } from './loadtest-mix.js';
 
 const HELP = `npm run loadtest -- [options]
@@ -137,15 +137,13 @@ interface Target {
   stop: () => Promise<void>;
 }
 
-const BIN = fileURLToPath(new URL('../bin/realmstate.js', import.meta.url));
-
 async function startServer(options: Options, log: (m: string) => void): Promise<Target> {
   const dir = mkdtempSync(join(tmpdir(), 'realmstate-loadtest-'));
   const key = `lt-game-${randomBytes(16).toString('hex')}`;
   const adminKey = `lt-admin-${randomBytes(16).toString('hex')}`;
   const undo: Array<() => Promise<unknown>> = [async () => rmSync(dir, { recursive: true, force: true })];
   const env: Record<string, string> = {
-    HOST: '127.0.0.1', PORT: '0', REALMSTATE_DATA_DIR: join(dir, 'data'), REALMSTATE_API_KEY: key, REALMSTATE_ADMIN_KEY: adminKey, LOG_LEVEL: 'info',
+    REALMSTATE_DATA_DIR: join(dir, 'data'), REALMSTATE_API_KEY: key, REALMSTATE_ADMIN_KEY: adminKey, LOG_LEVEL: 'info',
     // Rate limits raised out of the way: one key sends everything. The boards: the arena and a board following kills.
     REALMSTATE_CONFIG: writeBenchConfig(dir, [
       ...(options.board === 'lt-arena' ? [{ id: 'lt-arena', order: 'desc' as const, operator: 'best' as const, reset: 'never' as const, regions: ['eu', 'na', 'asia', 'sa'] }] : []),
@@ -171,50 +169,13 @@ async function startServer(options: Options, log: (m: string) => void): Promise<
       });
       log(`backends: 4 fresh databases on ${new URL(PG_ADMIN_URL).host}, Redis prefix ${prefix}, NATS stream ${stream} (removed afterwards)`);
     }
-    const child = spawn(process.execPath, [BIN, 'serve'], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let output = '';
-    const keep = (d: Buffer) => {
-      output = (output + d.toString()).slice(-65_536);
-    };
-    child.stdout.on('data', keep);
-    child.stderr.on('data', keep);
-    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-    undo.push(() => stopChild(child, exited));
-    const listening = await new Promise<RegExpExecArray>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`the server did not start within 120 s:\n${output}`)), 120_000);
-      const check = () => {
-        const m = /Realmstate listening on (http:\/\/[^;\s"]+)([^"]*)/.exec(output);
-        if (m) {
-          clearTimeout(timer);
-          child.stdout.off('data', check);
-          resolve(m);
-        }
-      };
-      child.stdout.on('data', check);
-      void exited.then(() => {
-        clearTimeout(timer);
-        reject(new Error(`the server exited before listening:\n${output}`));
-      });
-    });
-    return {
-      url: listening[1] as string,
-      key: adminKey,
-      pid: child.pid,
-      description: (listening[2] ?? '').replace(/^;\s*/, ''),
-      stop: runUndo,
-    };
+    const server = await startServerChild(env);
+    undo.push(() => server.stop());
+    return { url: server.url, key: adminKey, pid: server.pid, description: server.description, stop: runUndo };
   } catch (err) {
     await runUndo();
     throw err;
   }
-}
-
-async function stopChild(child: ChildProcess, exited: Promise<void>): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
-  await exited;
-  clearTimeout(timer);
 }
 
 /** Makes sure the board exists; returns its regions. Creating it needs an admin key. */

@@ -8,14 +8,15 @@ import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import type * as RedisRank from 'redis-rank';
 import { RedisSortedSets } from '../../src/backends/redis/index.js';
-import { adminHeaders, headers, startServerProcess, type ServerProcess } from '../../test/helpers/server-process.js';
 import { writeBenchConfig } from '../bench-config.js';
 import { runLoad, type BenchRow, type LoadResult, type Scenario } from '../harness.js';
 import { LoadClient } from '../http-client.js';
 import { assertNoErrors, count, cpuText, openBenchRealm, REDIS_URL, seededRandom, withCpuShares, type CpuShares } from '../lb-support.js';
 import { hasRedisBenchmark, runRedisBenchmark } from '../redis-benchmark.js';
+import { startServerChild, type ServerChild } from '../server-child.js';
 
 const CONCURRENCY = 64;
+const GAME_KEY = 'bench-game-key-0123456789';
 const SCENARIO = 'lb-submit';
 
 type RedisRankModule = typeof RedisRank;
@@ -47,7 +48,7 @@ export const lbSubmitScenario: Scenario = {
 
     const bench = await openBenchRealm(SCENARIO, 4);
     const raw = new Redis(REDIS_URL, { lazyConnect: true });
-    let server: ServerProcess | undefined;
+    let server: ServerChild | undefined;
     const dataDir = mkdtempSync(join(tmpdir(), 'rs-bench-lb-submit-'));
     const cpu = new Map<string, CpuShares>();
     const measure = async (what: string, op: (n: number) => Promise<unknown>): Promise<LoadResult> => {
@@ -95,12 +96,13 @@ export const lbSubmitScenario: Scenario = {
       }
 
       ctx.progress('starting a server process for the HTTP submissions');
-      server = await startServerProcess({
+      server = await startServerChild({
         DATABASE_URLS: bench.databaseUrls.join(','), REDIS_URL, REDIS_KEY_PREFIX: bench.prefix, REALMSTATE_DATA_DIR: dataDir,
-        REALMSTATE_CONFIG: writeBenchConfig(dataDir), LOG_LEVEL: 'info',
+        REALMSTATE_CONFIG: writeBenchConfig(dataDir), REALMSTATE_API_KEY: GAME_KEY, REALMSTATE_ADMIN_KEY: `${GAME_KEY}-admin`,
       });
+      const headers = { authorization: `Bearer ${GAME_KEY}` };
       // The board was made with PUT semantics by the in-process realm; make sure the server sees it before loading it.
-      const probe = await fetch(`${server.url}/v1/leaderboards`, { headers: adminHeaders });
+      const probe = await fetch(`${server.url}/v1/leaderboards`, { headers });
       if (!(await probe.text()).includes('bench-submit-http')) throw new Error('the server process does not list the benchmark board');
       const client = new LoadClient(server.url, headers, CONCURRENCY);
       const HTTP = 'POST /v1/leaderboards/{board}/scores';
@@ -145,10 +147,7 @@ export const lbSubmitScenario: Scenario = {
       );
       return rows;
     } finally {
-      if (server) {
-        server.child.kill('SIGTERM');
-        await server.exited;
-      }
+      await server?.stop();
       raw.disconnect();
       await bench.cleanup();
       rmSync(dataDir, { recursive: true, force: true });
