@@ -415,6 +415,7 @@ async function main(): Promise<void> {
       }, 20);
     });
     tick();
+    const backlogAtEnd = inflight;
     clearInterval(pacer);
     clearInterval(reporter);
     await reporting;
@@ -442,7 +443,11 @@ async function main(): Promise<void> {
     const totalErrors = [...errorsByStatus.values()].reduce((a, b) => a + b, 0);
     table.push(['all', fmt(all.length + totalErrors), fmt(all.length / elapsedS), ms(percentile(all, 50)), ms(percentile(all, 99)), ms(percentile(all, 99.9)), ms(all[all.length - 1] ?? NaN), fmt(totalErrors)]);
     const rss = samples.filter((s) => !s.warmup && !s.drain).map((s) => s.serverRssBytes).filter((v): v is number => typeof v === 'number');
-    const keptUp = missed === 0 && unfinished === 0 && sent >= 0.99 * due;
+    // Sending every action is not enough: a queue still standing at the end (more than a second of load) means the
+    // server only matched the rate while carrying a backlog, i.e. it ran at its limit.
+    const endRate = online * options.rate;
+    const verdict = missed > 0 || unfinished > 0 || sent < 0.99 * due ? 'fell-behind' : backlogAtEnd > Math.max(50, endRate) ? 'at-limit' : 'kept-up';
+    const keptUp = verdict === 'kept-up';
     log(`\n${pad(table)}`);
     log('latency runs from the instant each action was due (open loop): queueing in the generator or the server counts');
     if (errorsByStatus.size) {
@@ -451,7 +456,11 @@ async function main(): Promise<void> {
     } else log('\nerrors: none');
     log(`\nserver RSS: before ${mib(startSample.rssBytes)}, max ${mib(rss.length ? Math.max(...rss) : null)}, after ${mib(endSample.rssBytes)}`);
     log(`pacing: ${fmt(sent)} of ${fmt(due)} due actions sent in ${elapsedS.toFixed(1)} s (${fmt(sent / elapsedS)}/s), ${fmt(missed)} missed at ${fmt(options.maxInflight)} in flight, ${fmt(unfinished)} unanswered 30 s after the end → ` +
-      (keptUp ? `the server kept up (largest backlog: ${fmt(maxInflightSeen)} requests in flight)` : 'THE SERVER FELL BEHIND the requested rate'));
+      (verdict === 'kept-up'
+        ? `the server kept up (largest backlog: ${fmt(maxInflightSeen)} requests in flight)`
+        : verdict === 'at-limit'
+          ? `the server matched the rate only with a standing queue (${fmt(backlogAtEnd)} requests in flight at the end, ~${(backlogAtEnd / endRate).toFixed(1)} s of load): it is AT ITS LIMIT`
+          : 'THE SERVER FELL BEHIND the requested rate'));
     const maxGenCpu = Math.max(0, ...samples.map((s) => s.generatorCpuPercent));
     if (maxGenCpu > 85) log(`note: the generator itself used up to ${maxGenCpu.toFixed(0)}% of a core; figures may be bounded by it, not by the server`);
 
@@ -466,7 +475,7 @@ async function main(): Promise<void> {
       server: { url: target.url, startedByGenerator: !options.url, description: target.description },
       targetActionsPerSecond: targetRate,
       elapsedSeconds: elapsedS,
-      pacing: { due, sent, missed, unfinished, keptUp, maxInflight: options.maxInflight, largestBacklog: maxInflightSeen },
+      pacing: { due, sent, missed, unfinished, verdict, keptUp, maxInflight: options.maxInflight, largestBacklog: maxInflightSeen, backlogAtEnd },
       warmup: { seconds: options.warmupS, requests: warmupRequests, errors: warmupErrors },
       kinds: kindRows,
       all: { ok: all.length, okPerSecond: all.length / elapsedS, p50Ms: percentile(all, 50), p99Ms: percentile(all, 99), p999Ms: percentile(all, 99.9) },
