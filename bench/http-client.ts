@@ -7,15 +7,23 @@ export class LoadClient {
   private readonly host: string;
   private readonly port: number;
 
-  constructor(baseUrl: string, private readonly headers: Record<string, string>, concurrency: number) {
+  /** `agent` adds options of the keep-alive agent (e.g. the load generator's idle timeout and socket rotation). */
+  constructor(baseUrl: string, private readonly headers: Record<string, string>, concurrency: number, agent: http.AgentOptions = {}) {
     const u = new URL(baseUrl);
     this.host = u.hostname;
     this.port = Number(u.port);
-    this.agent = new http.Agent({ keepAlive: true, maxSockets: concurrency });
+    this.agent = new http.Agent({ keepAlive: true, maxSockets: concurrency, ...agent });
   }
 
   /** Sends a request and resolves with the status and body; rejects on a network error or a status ≥ 400. */
-  request(method: string, path: string, body?: unknown): Promise<{ status: number; body: string }> {
+  async request(method: string, path: string, body?: unknown): Promise<{ status: number; body: string }> {
+    const res = await this.send(method, path, body);
+    if (res.status >= 400) throw new Error(`${method} ${path}: ${res.status} ${res.body.slice(0, 200)}`);
+    return res;
+  }
+
+  /** Sends a request and resolves with the status and body whatever the status; rejects only on a network error. */
+  send(method: string, path: string, body?: unknown): Promise<{ status: number; body: string }> {
     const payload = body === undefined ? undefined : JSON.stringify(body);
     return new Promise((resolve, reject) => {
       const req = http.request(
@@ -23,11 +31,8 @@ export class LoadClient {
         (res) => {
           const chunks: Buffer[] = [];
           res.on('data', (c: Buffer) => chunks.push(c));
-          res.on('end', () => {
-            const text = Buffer.concat(chunks).toString();
-            if ((res.statusCode ?? 0) >= 400) reject(new Error(`${method} ${path}: ${res.statusCode} ${text.slice(0, 200)}`));
-            else resolve({ status: res.statusCode ?? 0, body: text });
-          });
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString() }));
+          res.on('error', reject);
         },
       );
       req.on('error', reject);

@@ -3,9 +3,25 @@ import type { Scenario } from '../harness.js';
 import { batchReadScenario } from './batch-read.js';
 import { configScenario } from './config.js';
 import { groupCommitScenario } from './group-commit.js';
+import { lbEmbeddedScenario } from './lb-embedded.js';
+import { lbRankScenario } from './lb-rank.js';
+import { lbRegionsScenario } from './lb-regions.js';
+import { lbSubmitScenario } from './lb-submit.js';
 import { readPathScenario } from './read-path.js';
 import { streamLagScenario } from './stream-lag.js';
 import { snapshotScenario } from './snapshot-load.js';
 import { writeBehindScenario } from './write-behind.js';
 
-export const SCENARIOS: Scenario[] = [writeBehindScenario, groupCommitScenario, snapshotScenario, batchReadScenario, readPathScenario, streamLagScenario, configScenario];
+export const SCENARIOS: Scenario[] = [
+  writeBehindScenario,
+  groupCommitScenario,
+  snapshotScenario,
+  batchReadScenario,
+  readPathScenario,
+  streamLagScenario,
+  configScenario,
+  lbSubmitScenario,
+  lbRankScenario,
+  lbRegionsScenario,
+  lbEmbeddedScenario,
+];

@@ -1,0 +1,83 @@
+// A regional board (4 regions, one sorted set each) against a single-key board holding the same players, scores
+// and times: global top 100 (k-way merge of each region's top 100, fetched in parallel) and exact global rank
+// (the player's region, then the count of entries ahead in the 3 others, in parallel). Both answers are checked equal.
+import type { ScoreRow } from '../../src/leaderboards/score-rows.js';
+import { runLoad, type BenchRow, type LoadResult, type Scenario } from '../harness.js';
+import { assertNoErrors, count, loadBoard, openBenchRealm, seededRandom } from '../lb-support.js';
+
+const SCENARIO = 'lb-regions';
+const REGIONAL = 'bench-regional';
+const SINGLE = 'bench-single';
+const REGIONS = ['eu', 'na', 'asia', 'sa'];
+const CONCURRENCY = 8;
+
+export const lbRegionsScenario: Scenario = {
+  name: SCENARIO,
+  title: 'global top 100 and global rank: 4 regions vs one key, same players',
+  async run(ctx) {
+    const players = ctx.quick ? 50_000 : 1_000_000;
+    const durationMs = ctx.quick ? 1500 : 10_000;
+    const bench = await openBenchRealm(SCENARIO, 1);
+    try {
+      const boards = bench.realm.leaderboards;
+      await boards.define(REGIONAL, { order: 'desc', operator: 'best', reset: 'never', regions: REGIONS });
+      await boards.define(SINGLE, { order: 'desc', operator: 'best', reset: 'never' });
+      // Scores drawn from 200,000 values: many ties, which the regional rank must count exactly (by time, then id).
+      const random = seededRandom(5);
+      const at0 = Date.now() * 1000;
+      const regional: ScoreRow[] = [];
+      const single: ScoreRow[] = [];
+      for (let i = 0; i < players; i++) {
+        const score = Math.floor(random() * 200_000);
+        const region = REGIONS[Math.floor(random() * REGIONS.length)] as string;
+        regional.push({ board: REGIONAL, season: 'all', playerId: `p${i}`, region, score, at: at0 + i });
+        single.push({ board: SINGLE, season: 'all', playerId: `p${i}`, region: null, score, at: at0 + i });
+      }
+      ctx.progress(`loading ${count(players)} players into both boards`);
+      await loadBoard(bench.realm, REGIONAL, regional, ctx.progress);
+      await loadBoard(bench.realm, SINGLE, single, ctx.progress);
+      regional.length = 0;
+      single.length = 0;
+
+      const pick = () => `p${Math.floor(random() * players)}`;
+      const [topR, topS] = await Promise.all([boards.top(REGIONAL, { limit: 100 }), boards.top(SINGLE, { limit: 100 })]);
+      if (JSON.stringify(topR.entries) !== JSON.stringify(topS.entries)) throw new Error('global top 100 of the regional board differs from the single-key board');
+      for (let k = 0; k < 20; k++) {
+        const id = pick();
+        const [r, s] = await Promise.all([boards.player(REGIONAL, id), boards.player(SINGLE, id)]);
+        if (r.rank !== s.rank) throw new Error(`global rank of ${id}: ${r.rank} over regions, ${s.rank} on one key`);
+      }
+
+      const measure = async (what: string, op: () => Promise<unknown>): Promise<LoadResult> => {
+        ctx.progress(`${what}: ${CONCURRENCY} concurrent for ${durationMs / 1000} s`);
+        await runLoad(CONCURRENCY, Math.min(1000, durationMs / 5), op);
+        const r = await runLoad(CONCURRENCY, durationMs, op);
+        assertNoErrors(what, r);
+        ctx.progress(`${what}: ${count(Math.round(r.perSecond))}/s, p99 ${r.p99.toFixed(2)} ms`);
+        return r;
+      };
+      const topRegional = await measure('global top 100, 4 regions', () => boards.top(REGIONAL, { limit: 100 }));
+      const topSingle = await measure('top 100, one key', () => boards.top(SINGLE, { limit: 100 }));
+      const rankRegional = await measure('global rank, 4 regions', () => boards.player(REGIONAL, pick()));
+      const rankSingle = await measure('rank, one key', () => boards.player(SINGLE, pick()));
+
+      const n = count(players);
+      const base = 'one key';
+      const where = 'all 4 regions on the one Redis of this machine (REDIS_REGION_URLS would put each on its own); answers checked equal to the single key first';
+      return [
+        {
+          scenario: SCENARIO, metric: `global top 100 reads/s (${n} players)`, unit: 'ops/s', ours: topRegional.perSecond, baseline: topSingle.perSecond, baselineName: base, better: 'higher',
+          note: `${CONCURRENCY} concurrent; 4 range scripts of 100 in parallel, then a k-way merge; ${where}`,
+        },
+        { scenario: SCENARIO, metric: 'global top 100 p99', unit: 'ms', ours: topRegional.p99, baseline: topSingle.p99, baselineName: base, better: 'lower' },
+        {
+          scenario: SCENARIO, metric: `global rank reads/s (${n} players)`, unit: 'ops/s', ours: rankRegional.perSecond, baseline: rankSingle.perSecond, baselineName: base, better: 'higher',
+          note: `${CONCURRENCY} concurrent; 4 find scripts in parallel (which region holds the player), then 3 count-ahead scripts in parallel (exact with ties); one key: 1 script`,
+        },
+        { scenario: SCENARIO, metric: 'global rank p99', unit: 'ms', ours: rankRegional.p99, baseline: rankSingle.p99, baselineName: base, better: 'lower' },
+      ] satisfies BenchRow[];
+    } finally {
+      await bench.cleanup();
+    }
+  },
+};

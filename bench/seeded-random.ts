@@ -1,0 +1,13 @@
+// A seeded random source, so benchmarks and load runs draw the same data every time (and tests can rely on it).
+
+/** mulberry32: a small seeded generator, so each run benchmarks the same scores and picks. Returns [0, 1). */
+export function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
