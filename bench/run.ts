@@ -103,7 +103,8 @@ async function main(): Promise<void> {
   printTable(rows);
   console.log(`\n${rows.length} rows in ${((Date.now() - started) / 1000).toFixed(1)} s. Advantage > 1× means Realmstate is ahead.`);
   const info = machine();
-  const command = `npm run bench --${values.quick ? ' --quick' : ''}${positionals.length ? ` ${positionals.join(' ')}` : ''}`;
+  const args = [...(values.quick ? ['--quick'] : []), ...positionals];
+  const command = `npm run bench${args.length ? ` -- ${args.join(' ')}` : ''}`;
   // Quick runs (CI) go to their own folder so they never overwrite the figures of a full run.
   const dir = new URL(values.quick ? './results/quick/' : './results/', import.meta.url);
   mkdirSync(dir, { recursive: true });
