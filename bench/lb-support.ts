@@ -14,7 +14,7 @@ import { createDatabases } from '../test/helpers/backends.js';
 import { deleteKeys, REDIS_TEST_URL } from '../test/helpers/redis.js';
 
 export { REDIS_TEST_URL as REDIS_URL };
-export { seededRandom } from './seeded-random.js';
+export { seededRandom } from '../test/helpers/seeded-random.js';
 
 /** A Redis key prefix for one benchmark run (deleted with deleteKeys afterwards; never FLUSHALL on the shared server). */
 export function benchPrefix(scenario: string): string {

@@ -15,22 +15,13 @@ import { migrateCluster } from '../../src/backends/postgres/index.js';
 import { ShardRouter, SlotMap } from '../../src/sharding/index.js';
 import { openTestCluster, type TestCluster } from '../helpers/backends.js';
 import { deleteKeysWithPrefix, openTestRedis, type TestRedis } from '../helpers/redis.js';
+import { seededRandom as rng } from '../helpers/seeded-random.js';
 
 type Kind = 'memory' | 'redis';
 const KINDS: readonly Kind[] = ['memory', 'redis'];
 const MAX = Number.MAX_SAFE_INTEGER;
 const REGIONS = ['eu', 'na', 'asia'] as const;
 
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface ModelEntry {
   score: number;

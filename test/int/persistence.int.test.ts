@@ -9,6 +9,7 @@ import { ShardRouter, SlotMap } from '../../src/sharding/index.js';
 import { openTestCluster, PG_ADMIN_URL, pgUrl, SQL_KINDS, uniqueName, type TestCluster } from '../helpers/backends.js';
 import { startTestRealm, type TestRealm } from '../helpers/realm.js';
 import { TcpProxy } from '../helpers/tcp-proxy.js';
+import { seededRandom as mulberry32 } from '../helpers/seeded-random.js';
 
 const HOUR = 3_600_000;
 const add = (stat: string, amount: number): PlayerEvent => ({ type: 'stat.add', data: { stat, amount } });
@@ -264,15 +265,5 @@ function referenceFold(playerId: string, events: readonly PlayerEvent[]): Compar
   return { playerId, seq: events.length, stats: Object.fromEntries(stats), items: Object.fromEntries(items), data: Object.fromEntries(data) };
 }
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export type { TestCluster };

@@ -7,21 +7,11 @@ import {
 } from '../../src/backends/sorted-set-port.js';
 import { RejectedError } from '../../src/errors.js';
 import { openTestRedis, type TestRedis } from '../helpers/redis.js';
+import { seededRandom as rng } from '../helpers/seeded-random.js';
 
 type Kind = 'memory' | 'redis';
 const KINDS: readonly Kind[] = ['memory', 'redis'];
 
-/** A deterministic PRNG (mulberry32), so a failing run can be replayed. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 describe.each(KINDS)('sorted-set port on %s', (kind) => {
   let store: SortedSetStore;

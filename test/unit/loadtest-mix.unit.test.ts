@@ -1,6 +1,6 @@
 // The load generator's action mix: the shares it is asked for, players created before they are read, regions on regional boards.
 import { describe, expect, it } from 'vitest';
-import { seededRandom } from '../../bench/seeded-random.js';
+import { seededRandom } from '../helpers/seeded-random.js';
 import { onlineShare, planAction, PlayerBook, type MixOptions } from '../../bench/loadtest-mix.js';
 
 const MIX: MixOptions = { scores: 0.2, reads: 0.3, board: 'arena', regions: ['eu', 'na'], durability: 'sync', playerPrefix: 'lt-' };

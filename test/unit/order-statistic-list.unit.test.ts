@@ -1,17 +1,8 @@
 // The embedded skiplist against a sorted array: ranks, access by rank and slices after random inserts and deletes.
 import { describe, expect, it } from 'vitest';
 import { OrderStatisticList } from '../../src/backends/memory/index.js';
+import { seededRandom as rng } from '../helpers/seeded-random.js';
 
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 describe('order-statistic skiplist', () => {
   it('is empty at first and answers without errors', () => {

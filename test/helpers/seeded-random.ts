@@ -1,4 +1,4 @@
-// A seeded random source, so benchmarks and load runs draw the same data every time (and tests can rely on it).
+// A seeded random source (mulberry32), so tests, benchmarks and load runs draw the same data every time and a failing run can be replayed.
 
 /** mulberry32: a small seeded generator, so each run benchmarks the same scores and picks. Returns [0, 1). */
 export function seededRandom(seed: number): () => number {
