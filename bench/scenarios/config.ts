@@ -73,7 +73,11 @@ export const configScenario: Scenario = {
       const polled: number[] = [];
       let live = 0;
       const listener = () => {
-        live = parseGameConfig(readFileSync(file, 'utf8'), file).version;
+        try {
+          live = parseGameConfig(readFileSync(file, 'utf8'), file).version;
+        } catch {
+          // A read that races the rename: the next poll reads it again.
+        }
       };
       watchFile(file, listener);
       const pollRounds = ctx.quick ? 2 : 5;
@@ -81,7 +85,9 @@ export const configScenario: Scenario = {
         for (let v = 100; v < 100 + pollRounds; v++) {
           const started = performance.now();
           writeAtomically(file, yaml(v));
-          while (live !== v) await new Promise((r) => setTimeout(r, 5));
+          // Never hang the suite on a missed poll: give up after three intervals and say so.
+          while (live !== v && performance.now() - started < 15_000) await new Promise((r) => setTimeout(r, 5));
+          if (live !== v) throw new Error(`fs.watchFile did not see version ${v} within 15 s`);
           polled.push(performance.now() - started);
         }
       } finally {
