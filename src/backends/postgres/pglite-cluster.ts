@@ -7,6 +7,7 @@ import { mkdirSync, openSync, closeSync, readFileSync, rmSync, writeSync } from 
 import { join } from 'node:path';
 import { UnavailableError } from '../../errors.js';
 import { DEFAULT_DISK_GUARD_OPTIONS as DEFAULT_DISK_GUARD, DiskGuard, type DiskGuardOptions } from './disk-guard.js';
+import { WalSync } from './wal-sync.js';
 import type { Lease, Row, SqlCluster, SqlExecutor, SqlShard } from './sql-port.js';
 
 const parseInt8 = (value: string): number | bigint => {
@@ -29,7 +30,7 @@ class PgliteShard implements SqlShard {
   private readonly setPath: string;
   private readonly leases = new Set<number>();
 
-  constructor(private readonly db: PGlite, readonly index: number, schemaPrefix: string, private readonly guard?: DiskGuard) {
+  constructor(private readonly db: PGlite, readonly index: number, schemaPrefix: string, private readonly guard?: DiskGuard, private readonly wal?: WalSync) {
     this.label = `embedded shard ${index}`;
     this.setPath = `SET LOCAL search_path TO ${shardSchema(index, schemaPrefix)}`;
   }
@@ -45,7 +46,7 @@ class PgliteShard implements SqlShard {
   }
 
   async query<R extends object = Row>(text: string, params?: readonly unknown[]): Promise<R[]> {
-    return this.transaction((tx) => tx.query<R>(text, params));
+    return this.run((tx) => tx.query<R>(text, params), false);
   }
 
   /** One process owns the embedded database (the lock file), so within it a lease is a plain flag. */
@@ -74,10 +75,15 @@ class PgliteShard implements SqlShard {
     }
   }
 
-  async transaction<T>(fn: (tx: SqlExecutor) => Promise<T>): Promise<T> {
+  /** Explicit transactions carry the appends (group commit): their commit records are flushed to the disk. */
+  transaction<T>(fn: (tx: SqlExecutor) => Promise<T>): Promise<T> {
+    return this.run(fn, true);
+  }
+
+  private async run<T>(fn: (tx: SqlExecutor) => Promise<T>, durable: boolean): Promise<T> {
     this.guard?.assertWritable();
     try {
-      return await this.db.transaction(async (tx) => {
+      const result = await this.db.transaction(async (tx) => {
         await tx.exec(this.setPath);
         return fn({
           query: async <R extends object = Row>(text: string, params?: readonly unknown[]) => {
@@ -87,6 +93,8 @@ class PgliteShard implements SqlShard {
           },
         });
       });
+      if (durable) this.wal?.sync();
+      return result;
     } catch (err) {
       this.fail(err);
     }
@@ -152,7 +160,8 @@ export class PgliteCluster implements SqlCluster {
         parsers: { [types.INT8]: parseInt8 },
       });
       for (let i = 0; i < shardCount; i++) await db.exec(`CREATE SCHEMA IF NOT EXISTS ${shardSchema(i)}`);
-      const shards = Array.from({ length: shardCount }, (_, i) => new PgliteShard(db, i, '', guard));
+      const wal = new WalSync(dir);
+      const shards = Array.from({ length: shardCount }, (_, i) => new PgliteShard(db, i, '', guard, wal));
       return new PgliteCluster(db, shards, lockFile, dir, true, guard);
     } catch (err) {
       guard?.stop();
