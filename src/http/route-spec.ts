@@ -18,6 +18,8 @@ export interface RouteSpec<P extends z.ZodType, Q extends z.ZodType, B extends z
   body?: B;
   /** Status codes (besides 200) this route documents. */
   errors?: number[];
+  /** Body schema of each success status the route answers (200, 201, 202): what the handler returns. */
+  responses?: Record<number, z.ZodType>;
   /** The player the request concerns (a path id, a body's playerId): that player's rate limit applies too (API.md). */
   player?: (req: { params: z.output<P>; body: z.output<B> }) => string | undefined;
   handler: (req: { params: z.output<P>; query: z.output<Q>; body: z.output<B>; raw: FastifyRequest }, reply: FastifyReply) => Promise<unknown>;
@@ -33,6 +35,8 @@ export interface RegisteredRoute {
   query?: z.ZodType;
   body?: z.ZodType;
   errors: number[];
+  /** Body schema of each success status. */
+  responses: Record<number, z.ZodType>;
   /** Whether the per-player rate limit applies (`player` was given). */
   perPlayerLimit: boolean;
 }
@@ -62,6 +66,7 @@ export function defineRoute<P extends z.ZodType = NoSchema, Q extends z.ZodType 
     query: spec.query,
     body: spec.body,
     errors: spec.errors ?? [],
+    responses: spec.responses ?? {},
     perPlayerLimit: spec.player !== undefined,
   });
   const player = spec.player;
