@@ -1,4 +1,5 @@
 // The words of the errors a new user meets first: each says what was wrong and what is expected, in the API.md shape.
+import type { InjectOptions } from 'fastify';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -23,7 +24,7 @@ describe('request error messages', () => {
     await t?.close();
   });
 
-  const errorOf = async (req: Parameters<TestRealm['app']['inject']>[0]) => {
+  const errorOf = async (req: InjectOptions) => {
     const res = await t.app.inject(req);
     return { status: res.statusCode, ...(res.json() as { error: { code: string; message: string } }).error };
   };
