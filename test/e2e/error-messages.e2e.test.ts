@@ -10,7 +10,9 @@ import { createRealm } from '../../src/realm.js';
 import { loadSettings } from '../../src/settings.js';
 import { pgUrl, uniqueName } from '../helpers/backends.js';
 import { API_KEY, auth, startTestRealm, type TestRealm } from '../helpers/realm.js';
+import { deleteStream, NATS_URL, uniqueStream } from '../helpers/nats.js';
 import { uniquePrefix } from '../helpers/redis.js';
+import { waitFor } from '../helpers/wait.js';
 
 const json = { ...auth, 'content-type': 'application/json' };
 
@@ -106,6 +108,18 @@ describe('start-up error messages', () => {
     // The failed start released the embedded database.
     const again = await PgliteCluster.open(dir, 2);
     await again.close();
+  });
+
+  it('the start-up line says when NATS JetStream is connected, not "connecting" for ever', async () => {
+    const { stream, subjectPrefix } = uniqueStream();
+    const t = await startTestRealm('pglite', { env: { NATS_URL, REALMSTATE_NATS_STREAM: stream, REALMSTATE_NATS_SUBJECT_PREFIX: subjectPrefix } });
+    try {
+      await waitFor(() => !t.realm.describe().includes('(connecting)'), 'the stream to connect', 30_000);
+      expect(t.realm.describe()).toContain(`stream: NATS JetStream (stream ${stream}, subjects ${subjectPrefix}.<type>)`);
+    } finally {
+      await t.close();
+      await deleteStream(stream);
+    }
   });
 
   it('a Redis that refuses connections: the leaderboard routes say the connection was refused', async () => {
