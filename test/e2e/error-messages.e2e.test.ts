@@ -70,7 +70,8 @@ describe('request error messages', () => {
   });
 });
 
-describe('start-up error messages', () => {
+// Each case opens PGlite or a realm: slow on a shared 2-core machine, so a generous limit.
+describe('start-up error messages', { timeout: 180_000 }, () => {
   let dataDir: string;
 
   beforeAll(() => {

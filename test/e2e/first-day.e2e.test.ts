@@ -50,13 +50,23 @@ async function cli(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: numb
   }
 }
 
-describe('first day', () => {
+// Each CLI run opens PGlite or starts a server: slow on a shared 2-core machine, so generous limits.
+describe('first day', { timeout: 240_000 }, () => {
   let base: string;
+  /** Processes a failed or timed-out test may leave behind, stopped after the suite. */
+  const leftovers: number[] = [];
 
   beforeAll(() => {
     base = mkdtempSync(join(tmpdir(), 'realmstate-first-day-'));
   });
   afterAll(() => {
+    for (const pid of leftovers) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        // Already gone.
+      }
+    }
     rmSync(base, { recursive: true, force: true });
   });
 
@@ -71,17 +81,19 @@ describe('first day', () => {
     let out = '';
     npm.stdout.on('data', (d: Buffer) => (out += d.toString()));
     npm.stderr.on('data', (d: Buffer) => (out += d.toString()));
+    if (npm.pid !== undefined) leftovers.push(npm.pid);
     const exited = new Promise<number | string>((resolve) => npm.once('exit', (code, signal) => resolve(code ?? signal ?? 'unknown')));
-    await waitFor(() => /Realmstate listening on/.test(out) || npm.exitCode !== null, 'the server to listen', 60_000);
+    await waitFor(() => /Realmstate listening on/.test(out) || npm.exitCode !== null, 'the server to listen', 180_000);
     expect(out).toMatch(/Realmstate listening on/);
     // The embedded database's lock file names the server process: the one a process manager must not orphan.
     const serverPid = Number(readFileSync(join(dataDir, 'realmstate.lock'), 'utf8'));
+    leftovers.push(serverPid);
     expect(serverPid).not.toBe(npm.pid);
     expect(alive(serverPid)).toBe(true);
 
     npm.kill('SIGTERM');
     expect(await exited).toBe(0);
-    await waitFor(() => !alive(serverPid), `server ${serverPid} to exit after npm`, 30_000);
+    await waitFor(() => !alive(serverPid), `server ${serverPid} to exit after npm`, 60_000);
     expect(out).toMatch(/"signal":"SIGTERM".*stopping/);
     expect(out).toMatch(/stopped cleanly/);
     // The port is free again: another server can take it.

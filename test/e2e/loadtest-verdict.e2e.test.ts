@@ -12,7 +12,8 @@ import { waitFor } from '../helpers/wait.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
-describe('loadtest verdict', () => {
+// A server start and a generator run: slow on a shared 2-core machine, so a generous limit.
+describe('loadtest verdict', { timeout: 240_000 }, () => {
   let dir: string;
 
   beforeAll(() => {
@@ -23,7 +24,7 @@ describe('loadtest verdict', () => {
   });
 
   it('a server killed halfway makes the run fail with its errors counted, not "kept up"', async () => {
-    const server = await startServerProcess({ REALMSTATE_DATA_DIR: join(dir, 'data') });
+    const server = await startServerProcess({ REALMSTATE_DATA_DIR: join(dir, 'data') }, 180_000);
     const out = join(dir, 'result.json');
     const generator = spawn(
       process.execPath,
@@ -36,7 +37,7 @@ describe('loadtest verdict', () => {
     const exited = new Promise<number | null>((resolve) => generator.once('exit', (code) => resolve(code)));
     try {
       // Two progress lines of measured load, then the server dies (SIGKILL: no goodbye on its sockets).
-      await waitFor(() => (text.match(/^\s+\d+ s {2}online/gm) ?? []).length >= 2 || generator.exitCode !== null, 'two progress lines', 60_000);
+      await waitFor(() => (text.match(/^\s+\d+ s {2}online/gm) ?? []).length >= 2 || generator.exitCode !== null, 'two progress lines', 180_000);
       server.child.kill('SIGKILL');
       await server.exited;
       const code = await exited;
