@@ -48,7 +48,10 @@ submissions) and look at profiles and leaderboards. Open loop: actions go out wh
                      a key prefix on REDIS_URL (default redis://127.0.0.1:6379) and a stream on NATS_URL
                      (default nats://127.0.0.1:4222), all removed afterwards
   --out FILE         JSON results (default bench/results/loadtest-<date>.json)
-  --help`;
+  --help
+
+Exit code: 0 the server kept up without errors; 3 some requests failed (network or HTTP status ≥ 400; 404s on
+reads are counted apart); 4 it fell behind or ran at its limit; 1 the generator itself failed; 2 bad options.`;
 
 interface Options {
   players: number;
@@ -254,7 +257,14 @@ interface Sample {
 interface KindStats {
   latencies: number[];
   errors: Map<string, number>;
+  /** Reads answered 404, counted apart from the errors (see `failed` below). */
+  notFound: number;
 }
+
+export type Verdict = 'kept-up' | 'at-limit' | 'fell-behind' | 'errors';
+
+/** The exit code of a run: anything but a clean run that kept up fails, so a script or CI sees it. */
+export const VERDICT_EXIT: Readonly<Record<Verdict, number>> = { 'kept-up': 0, errors: 3, 'fell-behind': 4, 'at-limit': 4 };
 
 const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
 const ms = (n: number) => (Number.isFinite(n) ? (n >= 100 ? n.toFixed(0) : n >= 10 ? n.toFixed(1) : n.toFixed(2)) : '-');
@@ -265,7 +275,7 @@ function pad(cells: string[][]): string {
   return cells.map((r) => r.map((cell, c) => (c === 0 ? cell.padEnd(widths[c] ?? 0) : cell.padStart(widths[c] ?? 0))).join('  ')).join('\n');
 }
 
-async function main(): Promise<void> {
+async function main(): Promise<Verdict> {
   const options = parseOptions(process.argv.slice(2));
   const log = (m: string) => console.log(m);
   const target: Target = options.url
@@ -290,9 +300,10 @@ async function main(): Promise<void> {
       `${Math.round(options.scores * 100)}% score submissions, ${Math.round(options.reads * 100)}% reads, the rest player events (${options.durability})`);
     const mix: MixOptions = { scores: options.scores, reads: options.reads, board: options.board, regions, durability: options.durability, playerPrefix: `lt-${randomBytes(3).toString('hex')}-` };
     const book = new PlayerBook(options.players);
-    const kinds = new Map<RequestKind, KindStats>(REQUEST_KINDS.map((k) => [k, { latencies: [], errors: new Map() }]));
+    const kinds = new Map<RequestKind, KindStats>(REQUEST_KINDS.map((k) => [k, { latencies: [], errors: new Map(), notFound: 0 }]));
     const errorsByStatus = new Map<string, number>();
     const errorSamples = new Map<string, string>();
+    let notFoundSample: string | undefined;
     const samples: Sample[] = [];
     let due = 0;
     let sent = 0;
@@ -329,6 +340,14 @@ async function main(): Promise<void> {
       else warmupRequests++;
       windowSent++;
       const failed = (status: string, detail: string) => {
+        // The generator reads only players whose first append (or score) was acknowledged, but a read can race the
+        // write that creates what it reads (another action of the same player): a 404 there is counted apart, not
+        // as a server error.
+        if (status === '404' && plan.kind.startsWith('read-')) {
+          if (counted) stats.notFound++;
+          notFoundSample ??= `${plan.method} ${plan.path}: ${detail.slice(0, 300)}`;
+          return;
+        }
         windowErrors++;
         if (!counted) {
           warmupErrors++;
@@ -435,18 +454,22 @@ async function main(): Promise<void> {
       const lat = s.latencies.sort((a, b) => a - b);
       all.push(...lat);
       const errors = [...s.errors.values()].reduce((a, b) => a + b, 0);
-      const row = { requests: lat.length + errors, ok: lat.length, okPerSecond: lat.length / elapsedS, p50Ms: percentile(lat, 50), p99Ms: percentile(lat, 99), p999Ms: percentile(lat, 99.9), maxMs: lat[lat.length - 1] ?? NaN, errors: Object.fromEntries(s.errors) };
+      const row = { requests: lat.length + errors + s.notFound, ok: lat.length, notFound: s.notFound, okPerSecond: lat.length / elapsedS, p50Ms: percentile(lat, 50), p99Ms: percentile(lat, 99), p999Ms: percentile(lat, 99.9), maxMs: lat[lat.length - 1] ?? NaN, errors: Object.fromEntries(s.errors) };
       kindRows[kind] = row;
       table.push([kind, fmt(row.requests), fmt(row.okPerSecond), ms(row.p50Ms), ms(row.p99Ms), ms(row.p999Ms), ms(row.maxMs), fmt(errors)]);
     }
     all.sort((a, b) => a - b);
     const totalErrors = [...errorsByStatus.values()].reduce((a, b) => a + b, 0);
     table.push(['all', fmt(all.length + totalErrors), fmt(all.length / elapsedS), ms(percentile(all, 50)), ms(percentile(all, 99)), ms(percentile(all, 99.9)), ms(all[all.length - 1] ?? NaN), fmt(totalErrors)]);
-    const rss = samples.filter((s) => !s.warmup && !s.drain).map((s) => s.serverRssBytes).filter((v): v is number => typeof v === 'number');
+    // Every reading counts for the maximum, the one taken before the load included: a server that had grown in an
+    // earlier run may shrink under this one, and its maximum is never below where it started.
+    const rss = [startSample.rssBytes, ...samples.map((s) => s.serverRssBytes), endSample.rssBytes].filter((v): v is number => typeof v === 'number');
+    const notFound = [...kinds.values()].reduce((n, s) => n + s.notFound, 0);
     // Sending every action is not enough: a queue still standing at the end (more than a second of load) means the
     // server only matched the rate while carrying a backlog, i.e. it ran at its limit.
     const endRate = online * options.rate;
-    const verdict = missed > 0 || unfinished > 0 || sent < 0.99 * due ? 'fell-behind' : backlogAtEnd > Math.max(50, endRate) ? 'at-limit' : 'kept-up';
+    // Failed requests come first: a run with errors never says the server kept up.
+    const verdict: Verdict = totalErrors > 0 ? 'errors' : missed > 0 || unfinished > 0 || sent < 0.99 * due ? 'fell-behind' : backlogAtEnd > Math.max(50, endRate) ? 'at-limit' : 'kept-up';
     const keptUp = verdict === 'kept-up';
     log(`\n${pad(table)}`);
     log('latency runs from the instant each action was due (open loop): queueing in the generator or the server counts');
@@ -454,11 +477,14 @@ async function main(): Promise<void> {
       log('\nerrors by status:');
       for (const [status, n] of errorsByStatus) log(`  ${status.padEnd(8)} ${fmt(n).padStart(8)}  e.g. ${errorSamples.get(status)}`);
     } else log('\nerrors: none');
+    if (notFound > 0) log(`not found (counted apart): ${fmt(notFound)} reads answered 404, e.g. ${notFoundSample}`);
     log(`\nserver RSS: before ${mib(startSample.rssBytes)}, max ${mib(rss.length ? Math.max(...rss) : null)}, after ${mib(endSample.rssBytes)}`);
     log(`pacing: ${fmt(sent)} of ${fmt(due)} due actions sent in ${elapsedS.toFixed(1)} s (${fmt(sent / elapsedS)}/s), ${fmt(missed)} missed at ${fmt(options.maxInflight)} in flight, ${fmt(unfinished)} unanswered 30 s after the end → ` +
       (verdict === 'kept-up'
         ? `the server kept up (largest backlog: ${fmt(maxInflightSeen)} requests in flight)`
-        : verdict === 'at-limit'
+        : verdict === 'errors'
+          ? `THE RUN HAD ERRORS: ${fmt(totalErrors)} of ${fmt(sent)} requests failed (${[...errorsByStatus].map(([st, n]) => `${st} ${fmt(n)}`).join(', ')}); its figures do not show the server keeping up`
+          : verdict === 'at-limit'
           ? `the server matched the rate only with a standing queue (${fmt(backlogAtEnd)} requests in flight at the end, ~${(backlogAtEnd / endRate).toFixed(1)} s of load): it is AT ITS LIMIT`
           : 'THE SERVER FELL BEHIND the requested rate'));
     const maxGenCpu = Math.max(0, ...samples.map((s) => s.generatorCpuPercent));
@@ -475,7 +501,7 @@ async function main(): Promise<void> {
       server: { url: target.url, startedByGenerator: !options.url, description: target.description },
       targetActionsPerSecond: targetRate,
       elapsedSeconds: elapsedS,
-      pacing: { due, sent, missed, unfinished, verdict, keptUp, maxInflight: options.maxInflight, largestBacklog: maxInflightSeen, backlogAtEnd },
+      pacing: { due, sent, missed, unfinished, verdict, keptUp, errors: totalErrors, notFound, maxInflight: options.maxInflight, largestBacklog: maxInflightSeen, backlogAtEnd },
       warmup: { seconds: options.warmupS, requests: warmupRequests, errors: warmupErrors },
       kinds: kindRows,
       all: { ok: all.length, okPerSecond: all.length / elapsedS, p50Ms: percentile(all, 50), p99Ms: percentile(all, 99), p999Ms: percentile(all, 99.9) },
@@ -485,6 +511,7 @@ async function main(): Promise<void> {
       samples,
     }, null, 2)}\n`);
     log(`results: ${out}`);
+    return verdict;
   } finally {
     client.close();
     if (!options.url) log('stopping the server…');
@@ -493,7 +520,7 @@ async function main(): Promise<void> {
 }
 
 main().then(
-  () => process.exit(0),
+  (verdict) => process.exit(VERDICT_EXIT[verdict]),
   (err: unknown) => {
     console.error(`loadtest: ${err instanceof Error ? err.message : String(err)}`);
     process.exit(1);

@@ -1,10 +1,11 @@
-// `npm run bench [-- --quick] [scenario …]`: runs the scenarios, prints one table, and writes
-// bench/results/latest.json and bench/results/<date>.md with the machine the figures came from.
+// `npm run bench [-- --quick] [scenario …]`: runs the scenarios, prints one table, and writes latest.json and
+// <date>.md with the machine the figures came from: in bench/results/ for a full run, else a folder of its own.
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { parseArgs } from 'node:util';
 import { advantage, type BenchRow, type Scenario } from './harness.js';
+import { resultsDir } from './results-dir.js';
 import { SCENARIOS } from './scenarios/index.js';
 
 function version(cmd: string, args: string[]): string {
@@ -78,15 +79,36 @@ function markdown(rows: BenchRow[], info: Record<string, string | number>, comma
   return `${lines.join('\n')}\n`;
 }
 
+const USAGE = `usage: npm run bench -- [--quick] [scenario …]
+
+  (no scenario)   run every scenario; writes bench/results/latest.json and bench/results/<date>.md
+  scenario …      run only these (names from --list); writes bench/results/partial/, never the full run's files
+  --quick         every scenario (or the chosen ones) small, in under two minutes; writes bench/results/quick/
+  --list          list the scenarios and exit
+  --help          print this help`;
+
+function parseOptions(): { values: { quick?: boolean; list?: boolean; help?: boolean }; positionals: string[] } {
+  try {
+    return parseArgs({ options: { quick: { type: 'boolean', default: false }, list: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h', default: false } }, allowPositionals: true });
+  } catch (err) {
+    console.error(`bench: ${err instanceof Error ? err.message : String(err)}\n\n${USAGE}`);
+    process.exit(2);
+  }
+}
+
 async function main(): Promise<void> {
-  const { values, positionals } = parseArgs({ options: { quick: { type: 'boolean', default: false }, list: { type: 'boolean', default: false } }, allowPositionals: true });
+  const { values, positionals } = parseOptions();
+  if (values.help) {
+    console.log(USAGE);
+    return;
+  }
   if (values.list) {
     for (const s of SCENARIOS) console.log(`${s.name.padEnd(24)} ${s.title}`);
     return;
   }
   const unknown = positionals.filter((p) => !SCENARIOS.some((s) => s.name === p));
   if (unknown.length) {
-    console.error(`unknown scenario ${unknown.join(', ')}; known: ${SCENARIOS.map((s) => s.name).join(', ')}`);
+    console.error(`bench: unknown scenario ${unknown.join(', ')}; known: ${SCENARIOS.map((s) => s.name).join(', ')} (npm run bench -- --list)`);
     process.exit(2);
   }
   const chosen: Scenario[] = positionals.length ? SCENARIOS.filter((s) => positionals.includes(s.name)) : SCENARIOS;
@@ -105,13 +127,14 @@ async function main(): Promise<void> {
   const info = machine();
   const args = [...(values.quick ? ['--quick'] : []), ...positionals];
   const command = `npm run bench${args.length ? ` -- ${args.join(' ')}` : ''}`;
-  // Quick runs (CI) go to their own folder so they never overwrite the figures of a full run.
-  const dir = new URL(values.quick ? './results/quick/' : './results/', import.meta.url);
+  // Quick runs (CI) and runs of chosen scenarios go to folders of their own: only a full run replaces its figures.
+  const relative = resultsDir({ quick: values.quick ?? false, chosen: positionals });
+  const dir = new URL(relative, import.meta.url);
   mkdirSync(dir, { recursive: true });
   writeFileSync(new URL('latest.json', dir), `${JSON.stringify({ at: new Date().toISOString(), command, quick: values.quick, machine: info, rows }, null, 2)}\n`);
   const md = new URL(`${new Date().toISOString().slice(0, 10)}.md`, dir);
   writeFileSync(md, markdown(rows, info, command));
-  const rel = values.quick ? 'bench/results/quick' : 'bench/results';
+  const rel = `bench/${relative.replace(/^\.\//, '').replace(/\/$/, '')}`;
   console.log(`Results: ${rel}/latest.json and ${rel}/${md.pathname.split('/').pop()}`);
 }
 

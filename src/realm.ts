@@ -90,7 +90,8 @@ export class Realm implements RealmParts {
   private readonly checks = new Map<string, Check>();
   /** Run in reverse order of registration on close: what was built last stops first. */
   private readonly closers: Array<{ name: string; close: () => Promise<unknown> }> = [];
-  private readonly descriptions: string[] = [];
+  /** Parts of the start-up line; a function is read when the line is written (a backend still connecting). */
+  private readonly descriptions: Array<string | (() => string)> = [];
   private closing: Promise<boolean> | undefined;
 
   constructor(parts: RealmParts) {
@@ -119,7 +120,7 @@ export class Realm implements RealmParts {
     }
     this.describeBackend(`players: ${this.sql.describe()}`);
     this.describeBackend(`cache: ${this.cache.describe()}`);
-    this.describeBackend(`stream: ${this.bus.describe()}`);
+    this.describeBackend(() => `stream: ${this.bus.describe()}`);
     if (this.bus.kind === 'jetstream') this.addReadinessCheck('nats', () => this.bus.ping());
   }
 
@@ -134,13 +135,13 @@ export class Realm implements RealmParts {
   }
 
   /** Adds a part to the start-up line that says which backends are in use. */
-  describeBackend(text: string): void {
+  describeBackend(text: string | (() => string)): void {
     this.descriptions.push(text);
   }
 
   /** One line saying which backends are in use, without secrets. */
   describe(): string {
-    return this.descriptions.join('; ');
+    return this.descriptions.map((d) => (typeof d === 'string' ? d : d())).join('; ');
   }
 
   async readiness(): Promise<Record<string, BackendStatus>> {
@@ -196,12 +197,15 @@ function openBus(settings: Settings, log: Logger): EventBus {
   const url = settings.natsUrl;
   if (!url) return new MemoryBus();
   // Start even if NATS is down: appends fill the outbox, which drains once the stream is reachable.
-  return new DeferredBus(
+  const bus = new DeferredBus(
     'jetstream',
     'NATS JetStream',
     async () => JetStreamBus.open(await connectNats(url, { waitOnFirstConnect: true }), { stream: settings.natsStream, subjectPrefix: settings.natsSubjectPrefix }),
     (err) => log.warn({ err }, 'NATS JetStream is not reachable yet; events wait in the outbox'),
   );
+  // The start-up line may have said "connecting": say when it is connected.
+  bus.whenReady().then((ready) => log.info(`stream connected: ${ready.describe()}`), () => {});
+  return bus;
 }
 
 interface BoardStores {

@@ -180,6 +180,9 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
   const port = parseInteger(problems, 'PORT', env.PORT, 8080, 0);
   if (port > 65535) problems.push(`PORT: "${env.PORT}" must be at most 65535`);
 
+  for (const name of ['DATABASE_URLS', 'DATABASE_REPLICA_URLS'] as const) {
+    if (/;\s*postgres(ql)?:\/\//.test(env[name] ?? '')) problems.push(`${name}: separate the URLs with commas, not ";"`);
+  }
   const databaseUrls = splitList(env.DATABASE_URLS)
     .map((u) => parseUrl(problems, 'DATABASE_URLS', u, ['postgres:', 'postgresql:']))
     .filter((u): u is string => u !== undefined);

@@ -43,8 +43,17 @@ export function installAuth(app: FastifyInstance, keys: { apiKey: string; adminK
     const header = req.headers.authorization;
     const m = typeof header === 'string' ? /^Bearer ([\x21-\x7e]{1,512})$/.exec(header.trim()) : null;
     const principal = m ? match(m[1] as string) : undefined;
-    if (!principal) throw new UnauthenticatedError(header ? 'wrong API key' : 'missing Authorization: Bearer <key>');
+    if (!principal) throw new UnauthenticatedError(authProblem(header, m !== null));
     if (access === 'admin' && principal !== 'admin') throw new PermissionDeniedError();
     req.principal = principal;
   });
+}
+
+/** What is wrong with the presented header, without saying anything about the keys. */
+function authProblem(header: string | string[] | undefined, wellFormed: boolean): string {
+  if (header === undefined || header === '') return 'missing header Authorization: Bearer <key>';
+  if (Array.isArray(header)) return 'send one Authorization header: Bearer <key>';
+  if (wellFormed) return 'wrong API key';
+  if (!/^Bearer /.test(header.trim())) return 'the header must be Authorization: Bearer <key> (the word Bearer, a space, then the key)';
+  return 'the key in Authorization: Bearer <key> must be 1–512 printable ASCII characters without spaces';
 }

@@ -43,8 +43,9 @@ function handleError(err: FastifyError, req: FastifyRequest, reply: FastifyReply
     if (err.code === 'rate_limited' && typeof err.details.retryAfterSeconds === 'number') reply.header('retry-after', String(err.details.retryAfterSeconds));
     return reply.status(err.status).send(errorBody(err.code, err.message, { ...err.details }));
   }
-  if (err.validation) {
-    const where = err.validationContext === 'querystring' ? 'query' : (err.validationContext ?? 'request');
+  // fastify marks a failed schema validation with this code (and `validation` for its own validators) and the part.
+  if (err.validation || (err.code === 'FST_ERR_VALIDATION' && err.validationContext)) {
+    const where = err.validationContext === 'querystring' ? 'query' : err.validationContext === 'params' ? 'path' : (err.validationContext ?? 'request');
     return reply.status(400).send(errorBody('invalid_argument', `invalid ${where}: ${err.message}`));
   }
   const mapped = err.code ? FASTIFY_CODES[err.code] : undefined;

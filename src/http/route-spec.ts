@@ -93,17 +93,64 @@ export function zodValidatorCompiler({ schema }: { schema: unknown }) {
   return (data: unknown) => {
     const result = zodSchema.safeParse(data);
     if (result.success) return { value: result.data };
-    return { error: new Error(formatZodError(result.error)) };
+    return { error: new Error(formatZodError(result.error, data)) };
   };
 }
 
-export function formatZodError(error: z.ZodError): string {
+/** The value at `path` of the validated input, or undefined where it is missing. */
+function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {
+  let at = input;
+  for (const key of path) {
+    if (typeof at !== 'object' || at === null) return undefined;
+    at = (at as Record<PropertyKey, unknown>)[key];
+  }
+  return at;
+}
+
+function quoteList(values: readonly unknown[]): string {
+  return values.map((v) => (typeof v === 'string' ? `"${v}"` : String(v))).join(', ');
+}
+
+/** Shows a value a client sent, cut short so an error message stays one line. */
+function shown(value: unknown): string {
+  const text = typeof value === 'string' ? `"${value}"` : (JSON.stringify(value) ?? String(value));
+  return text.length > 80 ? `${text.slice(0, 77)}…` : text;
+}
+
+/**
+ * One line for up to five problems, each led by the field's path (`events.0.type`). A problem with the whole input
+ * has no path: the error handler's prefix names it (`invalid body: …`). Given the input, the message can say that a
+ * field is missing and echo a value that is not allowed.
+ */
+export function formatZodError(error: z.ZodError, input?: unknown): string {
   return error.issues
     .slice(0, 5)
     .map((issue) => {
-      const path = issue.path.length > 0 ? issue.path.join('.') : 'value';
-      if (issue.code === 'invalid_union' && issue.path.at(-1) === 'type') return `${path}: unknown type`;
-      return `${path}: ${issue.message}`;
+      const path = issue.path.join('.');
+      const label = (text: string) => (path ? `${path}: ${text}` : text);
+      const value = valueAt(input, issue.path);
+      const missing = input !== undefined && value === undefined;
+      switch (issue.code) {
+        case 'invalid_union': {
+          const { discriminator, options } = issue as { discriminator?: string; options?: unknown[] };
+          if (discriminator && options) {
+            const kind = discriminator === 'type' ? 'type' : discriminator;
+            if (missing) return `${path || discriminator} is required: one of ${quoteList(options)}`;
+            return label(`unknown ${kind} ${shown(value)}; the ${kind}s are ${quoteList(options)}`);
+          }
+          return label(issue.message);
+        }
+        case 'invalid_type':
+          if (missing) return path ? `${path} is required` : 'a value is required';
+          return label(`expected ${issue.expected === 'object' ? 'a JSON object' : issue.expected}, received ${value === null ? 'null' : Array.isArray(value) ? 'an array' : typeof value}`);
+        case 'unrecognized_keys':
+          return label(`unknown field${issue.keys.length > 1 ? 's' : ''} ${quoteList(issue.keys)}`);
+        case 'invalid_value':
+          if (missing) return path ? `${path} is required: one of ${quoteList(issue.values)}` : issue.message;
+          return label(`${shown(value)} is not one of ${quoteList(issue.values)}`);
+        default:
+          return label(issue.message);
+      }
     })
     .join('; ');
 }

@@ -47,7 +47,9 @@ export async function migrateShard(shard: SqlShard, shardCount: number, migratio
       throw new ShardMismatchError(
         `${shard.label} was created as shard ${String(known.get('shard_index'))} of ${String(known.get('shard_count'))}, ` +
           `but the settings make it shard ${shard.index} of ${shardCount}; players would be routed to the wrong database. ` +
-          'Keep DATABASE_URLS in the same order and count (moving slots between shards needs a migration of their rows).',
+          (shard.label.startsWith('embedded')
+            ? `Keep REALMSTATE_SHARDS at ${String(known.get('shard_count'))} for this data dir (REALMSTATE_DATA_DIR), or start with an empty data dir.`
+            : 'Keep DATABASE_URLS in the same order and count (moving slots between shards needs a migration of their rows).'),
       );
     }
   });

@@ -30,6 +30,8 @@ export function isUnavailability(err: unknown): boolean {
 
 export function toUnavailable(label: string, err: unknown): unknown {
   if (err instanceof UnavailableError) return err;
+  const misconfigured = explainMisconfiguration(label, err);
+  if (misconfigured) return misconfigured;
   if (!isUnavailability(err)) return err;
   const reason = err instanceof Error ? err.message : String(err);
   return new UnavailableError(`${label} is unavailable: ${reason}`, { cause: err });
@@ -43,4 +45,16 @@ export function isDataRefusal(err: unknown): boolean {
   if (err instanceof UnavailableError || typeof err !== 'object' || err === null) return false;
   const code = (err as { code?: unknown }).code;
   return typeof code === 'string' && /^22[0-9A-Z]{3}$/.test(code);
+}
+
+/**
+ * A URL of the settings that names a database, a user or a password PostgreSQL does not know: the message names the
+ * shard and the variable to fix, not only what the driver said (`database "x" does not exist`).
+ */
+function explainMisconfiguration(label: string, err: unknown): Error | undefined {
+  const code = typeof err === 'object' && err !== null ? (err as { code?: unknown }).code : undefined;
+  if (code !== '3D000' && code !== '28000' && code !== '28P01') return undefined;
+  const variable = label.startsWith('replica') ? 'DATABASE_REPLICA_URLS' : 'DATABASE_URLS';
+  const fix = code === '3D000' ? `create it (createdb) or fix its entry in ${variable}` : `fix the user or password of its entry in ${variable}`;
+  return new Error(`${label}: ${(err as Error).message}; ${fix}`, { cause: err });
 }

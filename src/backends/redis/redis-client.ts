@@ -10,6 +10,22 @@ export interface RedisClientOptions {
   connectTimeoutMs?: number;
 }
 
+const connectionErrors = new WeakMap<Redis, Error>();
+
+/**
+ * Why a command failed, in words an operator can act on: while the client is disconnected ioredis answers
+ * "Stream isn't writeable and enableOfflineQueue options is false"; this says the connection was refused (or how
+ * it failed) instead.
+ */
+export function redisFailure(client: Redis, err: unknown): string {
+  const message = err instanceof Error ? err.message : String(err);
+  if (!/Stream isn't writeable|Connection is closed/i.test(message)) return message;
+  const cause = connectionErrors.get(client) as NodeJS.ErrnoException | undefined;
+  if (cause?.code === 'ECONNREFUSED') return 'the connection was refused (is Redis running at that address?); reconnecting in the background';
+  if (cause) return `not connected (${cause.code ?? cause.message}); reconnecting in the background`;
+  return 'not connected; reconnecting in the background';
+}
+
 export function createRedisClient(url: string, options: RedisClientOptions = {}): Redis {
   const client = new Redis(url, {
     connectionName: options.name ?? 'realmstate',
@@ -20,7 +36,9 @@ export function createRedisClient(url: string, options: RedisClientOptions = {})
     lazyConnect: true,
   });
   // Errors surface on the commands; without a listener ioredis would log every reconnect attempt as unhandled.
-  client.on('error', () => {});
+  // The last one is kept to say why a command failed (ioredis itself only says the stream is not writeable).
+  client.on('error', (err: Error) => connectionErrors.set(client, err));
+  client.on('ready', () => connectionErrors.delete(client));
   return client;
 }
 

@@ -11,6 +11,7 @@ import type {
   Neighbourhood, PlacedEntry, SortedSetEntry, SortedSetStore, SubmitOutcome, SubmitRequest,
 } from '../sorted-set-port.js';
 import { defineScripts } from './lua-scripts.js';
+import { redisFailure } from './redis-client.js';
 import { errorFromCode, isErrorCode } from './script-errors.js';
 
 export interface RedisSortedSetsOptions {
@@ -91,7 +92,7 @@ export class RedisSortedSets implements SortedSetStore {
     } catch (err) {
       const e = err as { name?: string; message?: string };
       if (e.name !== 'ReplyError' || UNAVAILABLE_REPLY.test(e.message ?? '')) {
-        throw new UnavailableError(`${this.label} is unavailable: ${e.message ?? String(err)}`, { cause: err });
+        throw new UnavailableError(`${this.label} is unavailable: ${redisFailure(this.client, err)}`, { cause: err });
       }
       throw err;
     }
