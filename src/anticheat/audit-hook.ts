@@ -4,11 +4,17 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { AuditLog } from './audit-log.js';
 
-declare module 'fastify' {
-  interface FastifyRequest {
-    /** Set by a handler to name its action and target in the audit log (default: method and route, and the path). */
-    audit?: { action: string; target: string };
-  }
+export interface AuditName {
+  action: string;
+  target: string;
+}
+
+/** Names given to admin routes' actions, by fastify route url; other routes are named by method, route and path. */
+const names = new Map<string, (req: { params: Record<string, string>; body: unknown }) => AuditName>();
+
+/** Names a route's action and target in the audit log (also when the request is refused before its handler runs). */
+export function nameAuditAction(url: string, name: (req: { params: Record<string, string>; body: unknown }) => AuditName): void {
+  names.set(url, name);
 }
 
 export function installAudit(app: FastifyInstance, audit: AuditLog): void {
@@ -17,7 +23,11 @@ export function installAudit(app: FastifyInstance, audit: AuditLog): void {
     // No recognised key: nobody to name (the refusal is in the request metrics).
     if (!req.principal) return payload;
     const status = reply.statusCode;
-    const { action, target } = req.audit ?? { action: `${req.method} ${req.routeOptions.url ?? ''}`, target: pathOf(req) };
+    const url = req.routeOptions.url ?? '';
+    const namer = names.get(url);
+    const { action, target } = namer
+      ? namer({ params: (req.params ?? {}) as Record<string, string>, body: req.body })
+      : { action: `${req.method} ${url.replace(/\([^)]*\)/g, '').replace(/::/g, ':')}`, target: pathOf(req) };
     try {
       await audit.record({ key: req.principal, action, target, outcome: status < 400 ? 'ok' : `failed ${status}${errorCode(payload)}` });
     } catch (err) {

@@ -2,4 +2,4 @@ export { Anticheat, type AnticheatOptions, type BanResult } from './anticheat-se
 export { anticheatConfigSchema, ruleSchema, type Rule, type RuleKind, type RuleAction, type AnticheatConfig } from './rule-schema.js';
 export type { Flag, FlagQuery, FlagStatus, FlagStore, HeldScore, NewFlag } from './flag-store.js';
 export type { AuditEntry } from './audit-log.js';
-export { installAudit } from './audit-hook.js';
+export { installAudit, nameAuditAction, type AuditName } from './audit-hook.js';

@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { NAME_PATTERN } from '../../players/index.js';
 import type { Realm } from '../../realm.js';
+import { nameAuditAction } from '../../anticheat/index.js';
 import { defineRoute, queryInt } from '../route-spec.js';
 
 const name = z.string().regex(NAME_PATTERN, 'must be 1–64 characters of A-Z a-z 0-9 _ - . :');
@@ -25,6 +26,17 @@ const auditSchema = z.object({
   entries: z.array(z.object({ at: z.string(), key: z.enum(['admin', 'game']), action: z.string(), target: z.string().nullable(), outcome: z.string() })),
 });
 
+const CLEAR_URL = '/v1/admin/anticheat/flags/:id(^\\d{1,18})::clear';
+const playerUrl = (verb: string) => `/v1/admin/players/${PLAYER_PARAM}::${verb}`;
+
+// The audit log names these actions the same whether the request was carried out or refused.
+nameAuditAction(CLEAR_URL, ({ params }) => ({ action: 'anticheat.clear', target: `flag ${params.id ?? ''}` }));
+for (const verb of ['ban', 'unban'] as const) nameAuditAction(playerUrl(verb), ({ params }) => ({ action: `anticheat.${verb}`, target: `player ${params.id ?? ''}` }));
+nameAuditAction(playerUrl('rollback'), ({ params, body }) => {
+  const toSeq = (body as { toSeq?: unknown } | undefined)?.toSeq;
+  return { action: 'players.rollback', target: `player ${params.id ?? ''}${typeof toSeq === 'number' ? ` to seq ${toSeq}` : ''}` };
+});
+
 export function anticheatRoutes(app: FastifyInstance, realm: Realm): void {
   const ac = realm.anticheat;
 
@@ -42,7 +54,7 @@ export function anticheatRoutes(app: FastifyInstance, realm: Realm): void {
 
   defineRoute(app, {
     method: 'POST',
-    url: '/v1/admin/anticheat/flags/:id(^\\d{1,18})::clear',
+    url: CLEAR_URL,
     openapiPath: '/v1/admin/anticheat/flags/{id}:clear',
     summary: 'Clear a flag after review; a score it held in quarantine goes onto its board',
     tag: 'anticheat',
@@ -50,15 +62,12 @@ export function anticheatRoutes(app: FastifyInstance, realm: Realm): void {
     params: z.object({ id: z.string() }),
     errors: [401, 403, 404, 422, 503],
     responses: { 200: flagSchema },
-    handler: async ({ params, raw }) => {
-      raw.audit = { action: 'anticheat.clear', target: `flag ${params.id}` };
-      return ac.clear(params.id);
-    },
+    handler: async ({ params }) => ac.clear(params.id),
   });
 
   defineRoute(app, {
     method: 'POST',
-    url: `/v1/admin/players/${PLAYER_PARAM}::ban`,
+    url: playerUrl('ban'),
     openapiPath: '/v1/admin/players/{id}:ban',
     summary: "Ban a player: its scores leave every board, its appends and submissions get 403 banned",
     tag: 'anticheat',
@@ -67,15 +76,12 @@ export function anticheatRoutes(app: FastifyInstance, realm: Realm): void {
     body: z.object({ reason }).strict(),
     errors: [400, 401, 403, 503],
     responses: { 200: banSchema },
-    handler: async ({ params, body, raw }) => {
-      raw.audit = { action: 'anticheat.ban', target: `player ${params.id}` };
-      return ac.ban(params.id, body.reason);
-    },
+    handler: async ({ params, body }) => ac.ban(params.id, body.reason),
   });
 
   defineRoute(app, {
     method: 'POST',
-    url: `/v1/admin/players/${PLAYER_PARAM}::unban`,
+    url: playerUrl('unban'),
     openapiPath: '/v1/admin/players/{id}:unban',
     summary: 'Lift a ban: the scores come back from the durable copy',
     tag: 'anticheat',
@@ -84,15 +90,12 @@ export function anticheatRoutes(app: FastifyInstance, realm: Realm): void {
     body: z.object({ reason: reason.optional() }).strict().optional(),
     errors: [400, 401, 403, 404, 503],
     responses: { 200: banSchema },
-    handler: async ({ params, body, raw }) => {
-      raw.audit = { action: 'anticheat.unban', target: `player ${params.id}` };
-      return ac.unban(params.id, body?.reason ?? 'unbanned');
-    },
+    handler: async ({ params, body }) => ac.unban(params.id, body?.reason ?? 'unbanned'),
   });
 
   defineRoute(app, {
     method: 'POST',
-    url: `/v1/admin/players/${PLAYER_PARAM}::rollback`,
+    url: playerUrl('rollback'),
     openapiPath: '/v1/admin/players/{id}:rollback',
     summary: 'Append one state.restore event that brings the player back to its state at toSeq',
     tag: 'anticheat',
@@ -101,10 +104,7 @@ export function anticheatRoutes(app: FastifyInstance, realm: Realm): void {
     body: z.object({ toSeq: z.number().int().min(1).max(Number.MAX_SAFE_INTEGER), reason }).strict(),
     errors: [400, 401, 403, 404, 409, 422, 503],
     responses: { 200: z.object({ seq: z.number().int(), state: stateSchema }) },
-    handler: async ({ params, body, raw }) => {
-      raw.audit = { action: 'players.rollback', target: `player ${params.id} to seq ${body.toSeq}` };
-      return ac.rollback(params.id, body.toSeq, body.reason);
-    },
+    handler: async ({ params, body }) => ac.rollback(params.id, body.toSeq, body.reason),
   });
 
   defineRoute(app, {
