@@ -26,7 +26,7 @@ const auditSchema = z.object({
   entries: z.array(z.object({ at: z.string(), key: z.enum(['admin', 'game']), action: z.string(), target: z.string().nullable(), outcome: z.string() })),
 });
 
-const CLEAR_URL = '/v1/admin/anticheat/flags/:id(^\\d{1,18})::clear';
+const CLEAR_URL = `/v1/admin/anticheat/flags/${PLAYER_PARAM}::clear`;
 const playerUrl = (verb: string) => `/v1/admin/players/${PLAYER_PARAM}::${verb}`;
 
 // The audit log names these actions the same whether the request was carried out or refused.
@@ -59,8 +59,8 @@ export function anticheatRoutes(app: FastifyInstance, realm: Realm): void {
     summary: 'Clear a flag after review; a score it held in quarantine goes onto its board',
     tag: 'anticheat',
     access: 'admin',
-    params: z.object({ id: z.string() }),
-    errors: [401, 403, 404, 422, 503],
+    params: z.object({ id: z.string().regex(/^\d{1,18}$/, 'flag ids are integers') }),
+    errors: [400, 401, 403, 404, 422, 503],
     responses: { 200: flagSchema },
     handler: async ({ params }) => ac.clear(params.id),
   });
