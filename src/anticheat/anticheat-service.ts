@@ -109,19 +109,21 @@ export class Anticheat implements AppendGuard, ScoreGuard {
     }
     if (adds.length === 0) return undefined;
     const now = Date.now();
-    const done: WindowOutcome[] = [];
-    const fired: Array<{ rule: StatRateRule | EventRateRule; total: number }> = [];
-    for (const { rule, add } of adds) {
-      const outcome = await this.o.windows.add(add, now);
-      if (!outcome.added) {
-        // Nothing is written, so nothing of it may stay counted either.
-        await Promise.all(done.map((d) => d.undo()));
-        this.hits.labels(rule.name, 'reject').inc();
-        throw new RejectedError(`rule "${rule.name}" refused the write: ${describeRate(rule, outcome.before, add.amount)}`, { rule: rule.name });
-      }
-      done.push(outcome);
-      if (outcome.before + add.amount > add.limit) fired.push({ rule, total: outcome.before + add.amount });
+    // All windows at once (one round trip to Redis); if one refuses, the others take their amounts back.
+    const outcomes = await Promise.all(adds.map(({ add }) => this.o.windows.add(add, now)));
+    const refused = outcomes.findIndex((o) => !o.added);
+    if (refused >= 0) {
+      // Nothing is written, so nothing of it may stay counted either.
+      await Promise.all(outcomes.map((o) => o.undo()));
+      const { rule, add } = adds[refused] as (typeof adds)[number];
+      this.hits.labels(rule.name, 'reject').inc();
+      throw new RejectedError(`rule "${rule.name}" refused the write: ${describeRate(rule, (outcomes[refused] as WindowOutcome).before, add.amount)}`, { rule: rule.name });
     }
+    const fired: Array<{ rule: StatRateRule | EventRateRule; total: number }> = [];
+    outcomes.forEach((o, i) => {
+      const { rule, add } = adds[i] as (typeof adds)[number];
+      if (o.before + add.amount > add.limit) fired.push({ rule, total: o.before + add.amount });
+    });
     if (fired.length === 0) return undefined;
     for (const f of fired) this.hits.labels(f.rule.name, 'flag').inc();
     const first = fired[0] as (typeof fired)[number];
