@@ -50,6 +50,8 @@ export interface BanResult {
 }
 
 const ACTION_RANK = { flag: 0, quarantine: 1, reject: 2 } as const;
+/** The rule name a refusal by the game config's score limit carries. */
+const MAX_PER_SUBMISSION = 'limits.scores.maxPerSubmission';
 
 export class Anticheat implements AppendGuard, ScoreGuard {
   readonly flags: FlagStore;
@@ -134,6 +136,11 @@ export class Anticheat implements AppendGuard, ScoreGuard {
 
   async beforeSubmit(s: GuardedSubmission): Promise<SubmitVerdict | undefined> {
     if (this.bans.isBanned(s.playerId)) throw new BannedError(s.playerId);
+    const limit = this.o.config.current.config.limits.scores.maxPerSubmission;
+    if (limit !== undefined && Math.abs(s.score) > limit) {
+      this.hits.labels(MAX_PER_SUBMISSION, 'reject').inc();
+      throw new RejectedError(`a submission may carry at most ${limit} (limits.scores.maxPerSubmission), not ${s.score}`, { rule: MAX_PER_SUBMISSION });
+    }
     const rules = this.index.byBoard.get(s.board);
     if (!rules) return undefined;
     const better = (a: number, b: number) => (s.order === 'desc' ? a - b : b - a);

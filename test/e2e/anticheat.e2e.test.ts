@@ -99,7 +99,7 @@ anticheat:
     expect((await c.get('/v1/players/hero/events')).json()).toMatchObject({ events: [{ seq: 1, type: 'stat.add' }] });
     expect((await c.get('/v1/players/hero')).json()).toMatchObject({ seq: 1, stats: { xp: 60 }, items: {} });
     expect((await c.get('/v1/players/hero?consistency=strong')).json()).toMatchObject({ seq: 1, stats: { xp: 60 } });
-    expect(await within(2000, async () => (await c.top('/v1/leaderboards/xp-board/top')).length === 1)).toBe(true);
+    expect(await within(10_000, async () => (await c.top('/v1/leaderboards/xp-board/top')).length === 1)).toBe(true);
     expect(await c.top('/v1/leaderboards/xp-board/top')).toEqual([{ rank: 1, playerId: 'hero', score: 60 }]);
     // The refused amount did not count in the window: 40 more still fits.
     expect((await c.append('hero', [{ type: 'stat.add', data: { stat: 'xp', amount: 40 } }])).statusCode).toBe(200);
@@ -131,12 +131,16 @@ anticheat:
     const metrics = await t.app.inject({ method: 'GET', url: '/metrics' });
     expect(metrics.body).toMatch(/realmstate_anticheat_rule_hits_total\{rule="xp-rate",action="reject"\} 3/);
     expect(metrics.body).toMatch(/realmstate_anticheat_flags_total\{rule="loot-flood"\} 1/);
-  });
+    // The first test of a group also opens the embedded database, which takes long on a loaded machine.
+  }, 120_000);
 
   it('refuses scores out of bounds, flags a jump, quarantines a suspicious score until a clear', async () => {
     const cfg = configFile(`version: 1
 leaderboards:
   - { id: arena, order: desc, operator: best }
+  - { id: free, order: desc, operator: incr }
+limits:
+  scores: { maxPerSubmission: 150000 }
 anticheat:
   rules:
     - { name: arena-cap, kind: scoreMax, board: arena, max: 100000, action: reject }
@@ -148,11 +152,18 @@ anticheat:
     const c = client(t);
     for (const [id, score] of [['a', 1000], ['b', 900], ['c', 800]] as const) expect((await c.submit('arena', { playerId: id, score })).statusCode).toBe(200);
     const before = await c.top('/v1/leaderboards/arena/top');
-    for (const [score, rule] of [[200000, 'arena-cap'], [-1, 'arena-floor']] as const) {
+    for (const [score, rule] of [[120000, 'arena-cap'], [-1, 'arena-floor']] as const) {
       const res = await c.submit('arena', { playerId: 'b', score });
       expect(res.statusCode).toBe(422);
       expect(res.json()).toMatchObject({ error: { code: 'rejected' }, rule });
     }
+    // The game config's score limit holds on every board, rules or not.
+    for (const score of [160000, -160000]) {
+      const res = await c.submit('free', { playerId: 'b', score });
+      expect(res.statusCode).toBe(422);
+      expect(res.json()).toMatchObject({ rule: 'limits.scores.maxPerSubmission' });
+    }
+    expect((await c.submit('free', { playerId: 'b', score: 150000 })).statusCode).toBe(200);
     const fresh = await c.submit('arena', { playerId: 'nobody', score: 200000 });
     expect(fresh.statusCode).toBe(422);
     expect(await c.top('/v1/leaderboards/arena/top')).toEqual(before);
@@ -268,7 +279,7 @@ anticheat:
     const at3 = (await c.get('/v1/players/dupe/state-at?seq=3')).json() as Record<string, unknown>;
     await c.append('dupe', [{ type: 'stat.add', data: { stat: 'gold', amount: 99990 } }, { type: 'item.grant', data: { item: 'crown', qty: 5 } }, { type: 'item.consume', data: { item: 'sword', qty: 1 } }, { type: 'data.unset', data: { key: 'region' } }, { type: 'stat.add', data: { stat: 'gems', amount: 3 } }]);
     await c.append('bystander', [{ type: 'stat.add', data: { stat: 'gold', amount: 50 } }]);
-    expect(await within(2000, async () => (await c.top('/v1/leaderboards/gold/top')).length === 2)).toBe(true);
+    expect(await within(10_000, async () => (await c.top('/v1/leaderboards/gold/top')).length === 2)).toBe(true);
     expect((await c.top('/v1/leaderboards/gold/top'))[0]).toEqual({ rank: 1, playerId: 'dupe', score: 100000 });
 
     const res = await c.admin('POST', '/v1/admin/players/dupe:rollback', { toSeq: 3, reason: 'duplication exploit' });
@@ -285,7 +296,7 @@ anticheat:
     expect((await c.get('/v1/players/dupe/state-at?seq=9')).json()).toEqual(strong);
     expect(strong).toEqual(body.state);
     // The board that follows gold follows the rollback; nobody else moved.
-    expect(await within(2000, async () => (await c.top('/v1/leaderboards/gold/top'))[0]?.playerId === 'bystander')).toBe(true);
+    expect(await within(10_000, async () => (await c.top('/v1/leaderboards/gold/top'))[0]?.playerId === 'bystander')).toBe(true);
     expect(await c.top('/v1/leaderboards/gold/top')).toEqual([{ rank: 1, playerId: 'bystander', score: 50 }, { rank: 2, playerId: 'dupe', score: 10 }]);
     expect((await c.get('/v1/players/bystander')).json()).toMatchObject({ seq: 1, stats: { gold: 50 } });
     // Bad seqs are 400; the public append route refuses Realmstate's own event types.
