@@ -11,7 +11,7 @@ import type { GuardedSubmission, LeaderboardService, ScoreGuard, SubmitVerdict }
 import type { Metrics } from '../metrics.js';
 import type { AppendAccepted, AppendGuard, AppendResult, PlayerEvent, PlayerQueries, PlayerState, PlayerStore } from '../players/index.js';
 import { AuditLog } from './audit-log.js';
-import { BanRegistry } from './ban-registry.js';
+import { BAN_REFRESH_MS, BanRegistry } from './ban-registry.js';
 import { SqlFlagStore, type Flag, type FlagQuery, type FlagStore, type HeldScore, type NewFlag } from './flag-store.js';
 import type { Rule } from './rule-schema.js';
 import { addScore, moments, removeScore, type Population } from './score-population.js';
@@ -62,6 +62,7 @@ export class Anticheat implements AppendGuard, ScoreGuard {
   private readonly hits: Counter<'rule' | 'action'>;
   private readonly raised: Counter<'rule'>;
   private readonly o: AnticheatOptions;
+  private readonly sweeps = new Set<NodeJS.Timeout>();
 
   constructor(options: AnticheatOptions) {
     this.o = options;
@@ -82,6 +83,8 @@ export class Anticheat implements AppendGuard, ScoreGuard {
   }
 
   async close(): Promise<void> {
+    for (const timer of this.sweeps) clearTimeout(timer);
+    this.sweeps.clear();
     this.o.players.setGuard(undefined);
     this.o.leaderboards.setGuard(undefined);
     await this.bans.close();
@@ -281,7 +284,22 @@ export class Anticheat implements AppendGuard, ScoreGuard {
     await this.flags.closeForBan(playerId);
     if (fresh) await this.appendIfExists(playerId, { type: 'player.banned', data: { reason } });
     const scores = await this.o.leaderboards.removePlayer(playerId);
+    this.sweepAgain(playerId);
     return { playerId, banned: true, scores };
+  }
+
+  /**
+   * Another instance may have accepted a score for the player in the moment before it heard of the ban; once every
+   * instance has surely heard (the announcement, else their periodic re-read), the boards are swept once more.
+   */
+  private sweepAgain(playerId: string): void {
+    const timer = setTimeout(() => {
+      this.sweeps.delete(timer);
+      if (!this.bans.isBanned(playerId)) return;
+      this.o.leaderboards.removePlayer(playerId).catch((err: unknown) => this.o.log.warn({ err, playerId }, 'second sweep of a banned player failed; ban again to retry'));
+    }, BAN_REFRESH_MS + 1000);
+    timer.unref();
+    this.sweeps.add(timer);
   }
 
   /** Lifts a ban: the scores come back from the durable copy. */
