@@ -9,7 +9,7 @@ import type { GameConfig } from '../config/index.js';
 import { BannedError, NotFoundError, RejectedError, isRealmError } from '../errors.js';
 import type { GuardedSubmission, LeaderboardService, ScoreGuard, SubmitVerdict } from '../leaderboards/index.js';
 import type { Metrics } from '../metrics.js';
-import type { AppendAccepted, AppendGuard, AppendResult, PlayerEvent, PlayerQueries, PlayerState, PlayerStore } from '../players/index.js';
+import type { AppendChecked, AppendGuard, AppendResult, PlayerEvent, PlayerQueries, PlayerState, PlayerStore } from '../players/index.js';
 import { AuditLog } from './audit-log.js';
 import { BAN_REFRESH_MS, BanRegistry } from './ban-registry.js';
 import { SqlFlagStore, type Flag, type FlagQuery, type FlagStore, type HeldScore, type NewFlag } from './flag-store.js';
@@ -98,7 +98,7 @@ export class Anticheat implements AppendGuard, ScoreGuard {
 
   // ---- the write path ----
 
-  async check(playerId: string, before: PlayerState | null, after: PlayerState, events: readonly PlayerEvent[]): Promise<AppendAccepted | undefined> {
+  async check(playerId: string, before: PlayerState | null, after: PlayerState, events: readonly PlayerEvent[]): Promise<AppendChecked | undefined> {
     if (this.bans.isBanned(playerId)) throw new BannedError(playerId);
     const { statRate, eventRate } = this.index;
     if (statRate.size === 0 && eventRate.size === 0) return undefined;
@@ -129,11 +129,15 @@ export class Anticheat implements AppendGuard, ScoreGuard {
       const { rule, add } = adds[i] as (typeof adds)[number];
       if (o.before + add.amount > add.limit) fired.push({ rule, total: o.before + add.amount });
     });
-    if (fired.length === 0) return undefined;
-    for (const f of fired) this.hits.labels(f.rule.name, 'flag').inc();
+    const failed = () => void Promise.all(outcomes.map((o) => o.undo())).catch((err: unknown) => this.o.log.warn({ err, playerId }, 'could not take back the rate-window amounts of a failed append'));
+    if (fired.length === 0) return { accepted: () => {}, failed };
     const first = fired[0] as (typeof fired)[number];
-    return (seq) => {
-      void this.raise({ playerId, rule: first.rule.name, action: 'flag', details: { seq, rules: fired.map((f) => f.rule.name), total: first.total, window: describeRate(first.rule, first.total, 0) } }).catch(() => {});
+    return {
+      accepted: (seq) => {
+        for (const f of fired) this.hits.labels(f.rule.name, 'flag').inc();
+        void this.raise({ playerId, rule: first.rule.name, action: 'flag', details: { seq, rules: fired.map((f) => f.rule.name), total: first.total, window: describeRate(first.rule, first.total, 0) } }).catch(() => {});
+      },
+      failed,
     };
   }
 

@@ -58,10 +58,14 @@ interface Lock {
  * it, or returns what to do once it is accepted (record flags, count rate windows). Realmstate's own events skip it.
  */
 export interface AppendGuard {
-  check(playerId: string, before: PlayerState | null, after: PlayerState, events: readonly PlayerEvent[]): Promise<AppendAccepted | undefined>;
+  check(playerId: string, before: PlayerState | null, after: PlayerState, events: readonly PlayerEvent[]): Promise<AppendChecked | undefined>;
 }
-/** Runs once the append is acknowledged, with its last seq; must not throw. */
-export type AppendAccepted = (seq: number) => void;
+export interface AppendChecked {
+  /** The append was acknowledged, with this last seq. Must not throw. */
+  accepted(seq: number): void;
+  /** The append failed after the check (commit error, lost seq race): forget what the check counted. Must not throw. */
+  failed(): void;
+}
 
 const MAX_STALE_RETRIES = 5;
 
@@ -145,7 +149,7 @@ export class PlayerStore {
         }
         const recordedAt = new Date().toISOString();
         const next = applyEvents(entry.state, playerId, events, recordedAt);
-        const accepted = guarded && this.guard ? await this.guard.check(playerId, entry.state, next, events as readonly PlayerEvent[]) : undefined;
+        const checked = guarded && this.guard ? await this.guard.check(playerId, entry.state, next, events as readonly PlayerEvent[]) : undefined;
         const recorded: RecordedEvent[] = events.map((e, i) => ({ seq: current + i + 1, type: e.type, data: e.data, recordedAt }));
         const before = { state: entry.state, snapshotSeq: entry.snapshotSeq, snapshotAt: entry.snapshotAt, generation: entry.generation };
         const item: CommitItem = { playerId, events: recorded, state: next, snapshot: this.snapshotFor(entry, next), durability };
@@ -160,14 +164,15 @@ export class PlayerStore {
               this.batchedFailed(playerId, shard, item, err);
             },
           );
-          accepted?.(next.seq);
+          checked?.accepted(next.seq);
           return { seq: next.seq, state: next };
         }
         try {
           await done;
-          accepted?.(next.seq);
+          checked?.accepted(next.seq);
           return { seq: next.seq, state: next };
         } catch (err) {
+          checked?.failed();
           if (isStaleWrite(err)) {
             this.invalidate(playerId);
             if (options.expectedSeq === undefined && attempt < MAX_STALE_RETRIES) continue;
