@@ -49,12 +49,13 @@ describe.each(['embedded', 'servers'] as const)('anti-cheat (%s)', (mode) => {
 
   async function start(env: Record<string, string> = {}, clock?: TestClock): Promise<TestRealm> {
     let t: TestRealm;
-    if (mode === 'embedded') t = await startTestRealm('pglite', { env, clock, relay: FAST_RELAY });
+    if (mode === 'embedded') t = await startTestRealm('pglite', { env, clock, relay: FAST_RELAY, shards: 2 });
     else {
       const { stream, subjectPrefix } = uniqueStream();
       const prefix = uniquePrefix();
       cleanups.push(() => deleteStream(stream), () => deleteKeys(prefix));
       t = await startTestRealm('postgres', {
+        shards: 2,
         relay: FAST_RELAY,
         clock,
         env: { NATS_URL, REALMSTATE_NATS_STREAM: stream, REALMSTATE_NATS_SUBJECT_PREFIX: subjectPrefix, REDIS_URL: REDIS_TEST_URL, REDIS_KEY_PREFIX: prefix, ...env },
