@@ -135,6 +135,12 @@ describe('README "Game config"', () => {
 });
 
 describe('anti-cheat rules in the game config', () => {
+  it("accepts the README's example", () => {
+    const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+    const example = /```yaml\n([\s\S]*?)```/.exec(readme.slice(readme.indexOf('## Anti-cheat')))?.[1] ?? '';
+    expect(parseGameConfig(example, 'README.md').anticheat.rules.map((r) => r.name)).toEqual(['xp-rate', 'arena-cap', 'arena-floor', 'loot-flood', 'arena-jump', 'arena-high', 'arena-outlier']);
+  });
+
   it('accepts every rule kind and refuses quarantine on write rules, unknown event types and duplicate names', () => {
     const ok = parseGameConfig(`version: 1
 anticheat:
