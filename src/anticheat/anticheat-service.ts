@@ -92,6 +92,12 @@ export class Anticheat implements AppendGuard, ScoreGuard {
     await this.o.windows.close();
   }
 
+  /** Calls `handler` with every flag raised from now on (as published on realmstate.anticheat.flagged, JSON). */
+  onFlag(handler: (flag: Flag) => void): Promise<void> {
+    if (!this.o.flagged) return Promise.resolve();
+    return this.o.flagged.subscribe((message) => handler(JSON.parse(message) as Flag));
+  }
+
   isBanned(playerId: string): boolean {
     return this.bans.isBanned(playerId);
   }

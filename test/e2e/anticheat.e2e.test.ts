@@ -105,12 +105,16 @@ anticheat:
     // The refused amount did not count in the window: 40 more still fits.
     expect((await c.append('hero', [{ type: 'stat.add', data: { stat: 'xp', amount: 40 } }])).statusCode).toBe(200);
 
+    const heard: string[] = [];
+    await t.realm.anticheat.onFlag((f) => heard.push(`${f.playerId} ${f.rule}`));
     // Three grants in a window of two: accepted, and flagged for review.
     for (let i = 0; i < 3; i++) expect((await c.append('looter', [{ type: 'item.grant', data: { item: 'gem', qty: 1 } }])).statusCode).toBe(200);
     const flags = await c.flags('status=open&playerId=looter');
     expect(flags).toHaveLength(1);
     expect(flags[0]).toMatchObject({ playerId: 'looter', rule: 'loot-flood', action: 'flag', status: 'open', details: { seq: 3 } });
     expect(await c.flags('playerId=hero')).toEqual([]);
+    // Published too (in process when embedded, on NATS realmstate.anticheat.flagged with the servers).
+    expect(await within(10_000, async () => heard.includes('looter loot-flood'))).toBe(true);
 
     // A reload raises the cap: the very next append is judged by the new rule.
     expect((await c.append('hero', [{ type: 'stat.add', data: { stat: 'xp', amount: 500 } }])).statusCode).toBe(422);
