@@ -12,7 +12,8 @@ export type ErrorCode =
   | 'rate_limited'
   | 'request_timeout'
   | 'unavailable'
-  | 'internal';
+  | 'internal'
+  | 'banned';
 
 export const HTTP_STATUS: Readonly<Record<ErrorCode, number>> = {
   invalid_argument: 400,
@@ -26,6 +27,7 @@ export const HTTP_STATUS: Readonly<Record<ErrorCode, number>> = {
   request_timeout: 408,
   unavailable: 503,
   internal: 500,
+  banned: 403,
 };
 
 export class RealmError extends Error {
@@ -101,6 +103,13 @@ export class RateLimitedError extends RealmError {
 export class UnavailableError extends RealmError {
   constructor(message: string, options?: ErrorOptions) {
     super('unavailable', message, {}, options);
+  }
+}
+
+/** The player is banned: its appends and score submissions are refused. Nothing was written. */
+export class BannedError extends RealmError {
+  constructor(playerId: string) {
+    super('banned', `player ${playerId} is banned`);
   }
 }
 

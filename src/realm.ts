@@ -27,6 +27,10 @@ import { CacheUpdater } from './players/cache-updater.js';
 import { PlayerQueries, PlayerStore, type RecordedEvent } from './players/index.js';
 import { loadSettings, type Settings } from './settings.js';
 import { ShardRouter, SlotMap } from './sharding/index.js';
+import { Anticheat } from './anticheat/index.js';
+import { MemoryRateWindows } from './backends/memory/memory-rate-windows.js';
+import { MemoryBroadcastHub } from './backends/memory/memory-broadcast.js';
+import { RedisRateWindows } from './backends/redis/redis-rate-windows.js';
 
 export interface CreateRealmOptions {
   /** Settings; default: read from process.env. */
@@ -65,6 +69,7 @@ export interface RealmParts {
   projections: ProjectionRunner;
   config: GameConfig;
   leaderboards: LeaderboardService;
+  anticheat: Anticheat;
 }
 
 type Check = () => Promise<unknown>;
@@ -86,6 +91,8 @@ export class Realm implements RealmParts {
   /** The live game config: `config.current`, `config.subscribe((next, prev) => …)`, `config.forPlayer(id)`, `config.reload()`. */
   readonly config: GameConfig;
   readonly leaderboards: LeaderboardService;
+  /** Anti-cheat: rules on every write, flags, quarantine, bans, rollback, the admin audit log. */
+  readonly anticheat: Anticheat;
 
   private readonly checks = new Map<string, Check>();
   /** Run in reverse order of registration on close: what was built last stops first. */
@@ -110,6 +117,7 @@ export class Realm implements RealmParts {
     this.projections = parts.projections;
     this.config = parts.config;
     this.leaderboards = parts.leaderboards;
+    this.anticheat = parts.anticheat;
     this.sql.shards.forEach((s) => this.addReadinessCheck(`shard-${s.index}`, () => s.query('SELECT 1')));
     this.sql.replicas.forEach((r, i) => {
       if (r) this.addReadinessCheck(`replica-${i}`, () => r.query('SELECT 1'));
@@ -277,7 +285,9 @@ export async function createRealm(options: CreateRealmOptions = {}): Promise<Rea
     });
     const leaderboards = new LeaderboardService({ stores: boards.stores, sql, router, metrics, log, clock: options.clock, shutdownTimeoutMs: settings.engine.shutdownTimeoutMs });
     closeSteps.push({ name: 'leaderboards', close: () => leaderboards.close() });
-    const realm = new Realm({ settings, log, metrics, keys, sql, router, players, queries, bus, cache, redis, relay, projections, config, leaderboards });
+    const anticheat = await openAnticheat(settings, log, { sql, config, players, queries, leaderboards, metrics, redis });
+    closeSteps.push({ name: 'anticheat', close: () => anticheat.close() });
+    const realm = new Realm({ settings, log, metrics, keys, sql, router, players, queries, bus, cache, redis, relay, projections, config, leaderboards, anticheat });
     for (const [name, client] of boards.clients) realm.addReadinessCheck(name, () => client.ping());
     realm.describeBackend(boards.description);
     realm.describeBackend(describeConfig(config, settings));
@@ -297,6 +307,7 @@ export async function createRealm(options: CreateRealmOptions = {}): Promise<Rea
     leaderboards.setConfigBoards(configBoards(config.current));
     config.subscribe((next) => leaderboards.setConfigBoards(configBoards(next)));
     players.start();
+    await anticheat.start();
     await leaderboards.start();
     await projections.start(statBoardsProjection(leaderboards, queries));
     return realm;
@@ -314,11 +325,11 @@ export async function createRealm(options: CreateRealmOptions = {}): Promise<Rea
 function statBoardsProjection(leaderboards: LeaderboardService, queries: PlayerQueries): Projection {
   return {
     name: 'leaderboard-stats',
-    types: ['stat.add', 'stat.set', 'stat.max'],
+    types: ['stat.add', 'stat.set', 'stat.max', 'state.restore'],
     handle: async (events) => {
       const byPlayer = new Map<string, RecordedEvent[]>();
       for (const e of events) {
-        if (!leaderboards.followsStat((e.data as { stat?: string }).stat ?? '')) continue;
+        if (e.type !== 'state.restore' && !leaderboards.followsStat((e.data as { stat?: string }).stat ?? '')) continue;
         const list = byPlayer.get(e.playerId) ?? [];
         list.push({ seq: e.seq, type: e.type as RecordedEvent['type'], data: e.data as RecordedEvent['data'], recordedAt: e.recordedAt });
         byPlayer.set(e.playerId, list);
@@ -333,6 +344,38 @@ function statBoardsProjection(leaderboards: LeaderboardService, queries: PlayerQ
       );
     },
   };
+}
+
+/**
+ * Anti-cheat: rate windows in Redis when there is one (every instance counts in the same windows), else in process;
+ * bans announced over Redis, else NATS (a single embedded instance needs no announcement); flags published on
+ * NATS subject `realmstate.anticheat.flagged` (else the Redis channel of that name, else in process).
+ */
+async function openAnticheat(
+  settings: Settings,
+  log: Logger,
+  parts: Pick<RealmParts, 'sql' | 'config' | 'players' | 'queries' | 'leaderboards' | 'metrics' | 'redis'>,
+): Promise<Anticheat> {
+  const channel = async (name: string): Promise<Broadcast | undefined> => {
+    if (settings.natsUrl && name === 'flagged') {
+      try {
+        return new NatsBroadcast(await connectNats(settings.natsUrl, { name: `realmstate-anticheat-${name}` }), `realmstate.anticheat.${name}`, { ownsConnection: true });
+      } catch (err) {
+        log.warn({ err }, 'NATS is not reachable; anti-cheat flags are not published there');
+      }
+    }
+    if (settings.redisUrl) return new RedisBroadcast(settings.redisUrl, `${settings.redisKeyPrefix}anticheat.${name}`);
+    if (settings.natsUrl) {
+      try {
+        return new NatsBroadcast(await connectNats(settings.natsUrl, { name: `realmstate-anticheat-${name}` }), `realmstate.anticheat.${name}`, { ownsConnection: true });
+      } catch (err) {
+        log.warn({ err }, `NATS is not reachable; anti-cheat ${name} announcements stay in this instance`);
+      }
+    }
+    return name === 'flagged' ? new MemoryBroadcastHub().broadcast() : undefined;
+  };
+  const windows = parts.redis ? new RedisRateWindows(parts.redis, settings.redisKeyPrefix, describeRedis(settings.redisUrl ?? '')) : new MemoryRateWindows();
+  return new Anticheat({ ...parts, windows, banBroadcast: await channel('bans'), flagged: await channel('flagged'), log });
 }
 
 /** The game config of settings.configFile, announcing accepted changes over Redis when there is one, else NATS. */

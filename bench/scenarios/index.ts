@@ -1,5 +1,6 @@
 // Every benchmark scenario, in the order `npm run bench` runs them.
 import type { Scenario } from '../harness.js';
+import { anticheatScenario } from './anticheat.js';
 import { batchReadScenario } from './batch-read.js';
 import { configScenario } from './config.js';
 import { groupCommitScenario } from './group-commit.js';
@@ -24,4 +25,5 @@ export const SCENARIOS: Scenario[] = [
   lbRankScenario,
   lbRegionsScenario,
   lbEmbeddedScenario,
+  anticheatScenario,
 ];

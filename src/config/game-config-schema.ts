@@ -1,6 +1,7 @@
 // The shape of the game config file (API.md "Game config") and the built-in config used when no file is set.
 import { z } from 'zod';
 import { configBoardSchema } from '../leaderboards/board-definition.js';
+import { anticheatConfigSchema } from '../anticheat/rule-schema.js';
 import { NAME_PATTERN } from '../players/player-state.js';
 
 const name = z.string().regex(NAME_PATTERN, 'must be 1–64 characters of A-Z a-z 0-9 _ - . :');
@@ -104,6 +105,8 @@ export const gameConfigSchema = z
       .superRefine((experiments, ctx) => uniqueBy(experiments, (e) => e.name, [], 'name', 'experiment', ctx))
       .default([]),
     limits: limitsSchema.prefault({}),
+    /** Anti-cheat rules (src/anticheat), hot reloaded like the rest. */
+    anticheat: anticheatConfigSchema.prefault({}),
   })
   .strict();
 

@@ -44,8 +44,9 @@ export function installAuth(app: FastifyInstance, keys: { apiKey: string; adminK
     const m = typeof header === 'string' ? /^Bearer ([\x21-\x7e]{1,512})$/.exec(header.trim()) : null;
     const principal = m ? match(m[1] as string) : undefined;
     if (!principal) throw new UnauthenticatedError(authProblem(header, m !== null));
-    if (access === 'admin' && principal !== 'admin') throw new PermissionDeniedError();
+    // Set before the admin check, so the audit log can name the key an admin route refused.
     req.principal = principal;
+    if (access === 'admin' && principal !== 'admin') throw new PermissionDeniedError();
   });
 }
 

@@ -12,6 +12,8 @@ import { configRoutes } from './routes/config.js';
 import { leaderboardRoutes } from './routes/leaderboards.js';
 import { opsRoutes } from './routes/ops.js';
 import { playerRoutes } from './routes/players.js';
+import { anticheatRoutes } from './routes/anticheat.js';
+import { installAudit } from '../anticheat/index.js';
 
 export const BODY_LIMIT_BYTES = 1024 * 1024;
 
@@ -69,10 +71,13 @@ export async function buildServer(realm: Realm, options: ServerOptions = {}): Pr
     realm.metrics.httpDuration.labels(route, req.method).observe(reply.elapsedTime / 1000);
   });
 
+  installAudit(app, realm.anticheat.audit);
+
   opsRoutes(app, realm, VERSION);
   playerRoutes(app, realm);
   configRoutes(app, realm);
   leaderboardRoutes(app, realm);
+  anticheatRoutes(app, realm);
   await app.ready();
   return app;
 }

@@ -10,3 +10,4 @@ export { systemClock, type Clock } from './clock.js';
 export { seasonAt, seasonStart, isSeasonId } from './seasons.js';
 export { encodeScore, decodeScore, isValidScore } from './score-encoding.js';
 export { DEFAULT_SCORE_COPY_OPTIONS, type ScoreCopyOptions } from './score-copy.js';
+export type { ScoreGuard, GuardedSubmission, SubmitVerdict } from './score-guard.js';

@@ -18,7 +18,8 @@ import { InflightWrites, type InflightWrite } from './inflight-writes.js';
 import { mergeFirst, mergeLast } from './region-merge.js';
 import { ScoreCopy, type ScoreCopyOptions } from './score-copy.js';
 import { decodeScore, encodeScore, isValidScore, OPERATOR_OPS } from './score-encoding.js';
-import { readBoardDefinitions, readScoreRows, writeBoardDefinition, type ScoreRow } from './score-rows.js';
+import { readBoardDefinitions, readPlayerScoreRows, readScoreRows, writeBoardDefinition, type ScoreRow } from './score-rows.js';
+import type { ScoreGuard } from './score-guard.js';
 import { isSeasonId, seasonAt } from './seasons.js';
 
 export interface LeaderboardStores {
@@ -120,6 +121,8 @@ export class LeaderboardService {
   /** Bumped by every local PUT, so a re-read that raced one does not undo it. */
   private definitionsVersion = 0;
   private definitionsTimer: NodeJS.Timeout | undefined;
+  private readonly router: ShardRouter;
+  private guard: ScoreGuard | undefined;
 
   constructor(options: LeaderboardServiceOptions) {
     this.stores = options.stores;
@@ -129,6 +132,7 @@ export class LeaderboardService {
     this.clock = options.clock ?? systemClock;
     this.stamps = new StampSource(this.clock);
     this.shutdownTimeoutMs = options.shutdownTimeoutMs ?? 30_000;
+    this.router = options.router;
     this.copy = new ScoreCopy(options.sql.shards, options.router, options.copy ?? {}, options.metrics, options.log);
   }
 
@@ -346,6 +350,7 @@ export class LeaderboardService {
     }
     const byRegion = new Map<string, SortedSetEntry[]>();
     for (const row of newest.values()) {
+      if (this.guard?.isBanned(row.playerId)) continue;
       const region = row.region ?? '';
       let list = byRegion.get(region);
       if (!list) byRegion.set(region, (list = []));
@@ -380,12 +385,22 @@ export class LeaderboardService {
     if (!isValidName(submission.playerId)) throw new InvalidArgumentError('player id must be 1–64 characters of A-Z a-z 0-9 _ - . :');
     if (!isValidScore(submission.score)) throw new InvalidArgumentError('score must be an integer within ±(2^53−1)');
     const region = this.submitRegion(board, submission.region);
-    return this.apply(board, submission.playerId, submission.score, region, board.operator);
+    const { playerId, score } = submission;
+    const season = seasonAt(board.reset, this.clock.now());
+    const verdict = await this.guard?.beforeSubmit({ board: board.id, order: board.order, season, playerId, score, region, previous: () => this.currentScore(board, season, playerId) });
+    if (verdict?.hold) {
+      // Held for review (quarantine): not in the public sets, so every read and every other player's rank ignores it.
+      const rank = await this.rankOf(board, season, score);
+      await verdict.accepted(score);
+      return { playerId, score, rank };
+    }
+    const result = await this.apply(board, playerId, score, region, board.operator, season);
+    await verdict?.accepted(result.score);
+    return result;
   }
 
-  private async apply(board: Board, playerId: string, score: number, region: string | null, operator: Board['operator']): Promise<RankedScore> {
+  private async apply(board: Board, playerId: string, score: number, region: string | null, operator: Board['operator'], season = seasonAt(board.reset, this.clock.now())): Promise<RankedScore> {
     if (this.copy.full) throw new UnavailableError('too many accepted scores are waiting for PostgreSQL; retry later');
-    const season = seasonAt(board.reset, this.clock.now());
     if (!board.regions) return this.write(board, season, playerId, score, region, operator);
     // A regional write is several steps (take from the old region, write the new one); two of them for one player
     // interleaving could leave the player in two regions, so one player's writes to a board run one at a time here.
@@ -537,7 +552,9 @@ export class LeaderboardService {
   async followStats(state: PlayerState, events: readonly RecordedEvent[]): Promise<void> {
     const touched = new Set<string>();
     for (const e of events) if (STAT_EVENTS.has(e.type)) touched.add((e.data as { stat: string }).stat);
-    if (touched.size === 0) return;
+    // A rollback (state.restore) may change any stat: every followed stat it had before or has now.
+    for (const e of events) if (e.type === 'state.restore') for (const b of this.registry.all()) if (b.stat !== undefined) touched.add(b.stat);
+    if (touched.size === 0 || this.guard?.isBanned(state.playerId)) return;
     const jobs: Array<Promise<unknown>> = [];
     for (const board of this.registry.all()) {
       if (board.stat === undefined || !touched.has(board.stat)) continue;
@@ -554,6 +571,84 @@ export class LeaderboardService {
     const results = await Promise.allSettled(jobs);
     const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failed) throw failed.reason;
+  }
+
+  // ---- anti-cheat hooks (the rules themselves live in src/anticheat) ----
+
+  /** Sets the guard every score submission goes through. */
+  setGuard(guard: ScoreGuard | undefined): void {
+    this.guard = guard;
+  }
+
+  /** The player's score in a season of the board, or undefined. */
+  private async currentScore(board: Board, season: string, playerId: string): Promise<number | undefined> {
+    try {
+      return decodeScore(board.order, (await this.locate(board, season, this.parts(board, season), playerId)).entry.score);
+    } catch (err) {
+      if (err instanceof NotFoundError) return undefined;
+      throw err;
+    }
+  }
+
+  /** The global rank a score would have now, without writing it. */
+  private async rankOf(board: Board, season: string, score: number): Promise<number> {
+    const key = { playerId: '', score: encodeScore(board.order, score), at: this.stamps.next() };
+    const hoods = await Promise.all(this.parts(board, season).map((p) => this.onSet(board, season, () => p.store.neighbourhood(p.set, key, 0, 0))));
+    return 1 + hoods.reduce((n, h) => n + h.ahead, 0);
+  }
+
+  /** Writes a score that was held for review into the season it was submitted in, with the board's operator. */
+  async release(boardId: string, season: string, playerId: string, score: number, region: string | null): Promise<RankedScore> {
+    const board = await this.board(boardId);
+    if (region !== null && !board.regions?.includes(region)) throw new InvalidArgumentError(`leaderboard "${board.id}" has no region "${region}" any more`);
+    return this.apply(board, playerId, score, board.regions ? region : null, board.operator, season);
+  }
+
+  /** The (board, season) pairs the player may have an entry in: its durable copy, plus every board's current season. */
+  private async seasonsOf(playerId: string): Promise<Array<{ board: Board; season: string; rows: ScoreRow[] }>> {
+    await this.copy.flushAll(Date.now() + this.shutdownTimeoutMs);
+    const rows = await readPlayerScoreRows(this.sql.shards[this.router.shardOf(playerId)] ?? this.shard0(), playerId);
+    const out = new Map<string, { board: Board; season: string; rows: ScoreRow[] }>();
+    const add = (board: Board, season: string, row?: ScoreRow) => {
+      const key = `${board.id}\u0000${season}`;
+      const item = out.get(key) ?? { board, season, rows: [] };
+      if (row) item.rows.push(row);
+      out.set(key, item);
+    };
+    for (const board of this.registry.all()) add(board, seasonAt(board.reset, this.clock.now()));
+    for (const row of rows) {
+      const board = this.registry.get(row.board);
+      if (board) add(board, row.season, row);
+    }
+    return [...out.values()];
+  }
+
+  /**
+   * Takes the player's entries off every board (every region, every season with a durable copy). The durable copy
+   * keeps them (see restorePlayer); the guard must already say the player is banned, so no new write lands after.
+   */
+  async removePlayer(playerId: string): Promise<number> {
+    let removed = 0;
+    for (const { board, season } of await this.seasonsOf(playerId)) {
+      await this.inflight.settled(board.id, season);
+      const taken = await Promise.all(this.parts(board, season).map((p) => this.onSet(board, season, () => p.store.take(p.set, playerId))));
+      removed += taken.filter((t) => t !== undefined).length;
+    }
+    return removed;
+  }
+
+  /** Puts the player's entries back from the durable copy (after an unban); returns how many. */
+  async restorePlayer(playerId: string): Promise<number> {
+    let restored = 0;
+    for (const { board, season, rows } of await this.seasonsOf(playerId)) {
+      for (const row of rows) {
+        const part = this.parts(board, season).find((p) => p.region === (board.regions ? row.region : null));
+        if (!part) continue;
+        await this.onSet(board, season, () => part.store.submit(part.set, playerId, { op: 'set', value: encodeScore(board.order, row.score), at: row.at }));
+        restored++;
+      }
+    }
+    return restored;
   }
 }
 

@@ -60,3 +60,13 @@ export async function writeBoardDefinition(db: SqlExecutor, board: string, defin
 export async function readBoardDefinitions(db: SqlExecutor): Promise<Array<{ board: string; definition: unknown }>> {
   return db.query<{ board: string; definition: unknown }>('SELECT board, definition FROM leaderboards ORDER BY board');
 }
+
+/** Every row of one player (all boards, seasons and regions) on its shard. */
+export async function readPlayerScoreRows(db: SqlExecutor, playerId: string): Promise<ScoreRow[]> {
+  const rows = await db.query<DbScoreRow & { board: string; season: string }>(
+    `SELECT board, season, player_id, region, score, (extract(epoch FROM achieved_at) * 1000000)::bigint AS at
+       FROM leaderboard_scores WHERE player_id = $1`,
+    [playerId],
+  );
+  return rows.map((r) => ({ board: r.board, season: r.season, playerId: r.player_id, region: r.region, score: Number(r.score), at: Number(r.at) }));
+}

@@ -46,10 +46,29 @@ export const appendRequestSchema = z
 
 export type AppendRequest = z.infer<typeof appendRequestSchema>;
 
+// Event types only Realmstate itself appends (anti-cheat: bans and per-player rollback). The public append route
+// validates with playerEventSchema alone, so a client can never send these.
+const stateMap = <T extends z.ZodType>(value: T) => z.record(z.string().regex(NAME_PATTERN), value);
+export const internalEventSchema = z.discriminatedUnion('type', [
+  // Makes stats, items and data equal to the player's at `toSeq` (the log keeps everything after it).
+  z.object({
+    type: z.literal('state.restore'),
+    data: z.object({ toSeq: z.number().int().min(1).max(MAX_SAFE), stats: stateMap(z.number().int().min(0).max(MAX_SAFE)), items: stateMap(positiveQty), data: stateMap(boundedJson), reason: z.string().max(500) }).strict(),
+  }).strict(),
+  z.object({ type: z.literal('player.banned'), data: z.object({ reason: z.string().max(500) }).strict() }).strict(),
+  z.object({ type: z.literal('player.unbanned'), data: z.object({ reason: z.string().max(500) }).strict() }).strict(),
+]);
+
+export type InternalPlayerEvent = z.infer<typeof internalEventSchema>;
+export type InternalEventType = InternalPlayerEvent['type'];
+export const INTERNAL_EVENT_TYPES: readonly InternalEventType[] = ['state.restore', 'player.banned', 'player.unbanned'];
+/** Any event the log may hold: the public types and Realmstate's own. */
+export type AnyPlayerEvent = PlayerEvent | InternalPlayerEvent;
+
 /** An event as stored in the log. */
 export interface RecordedEvent {
   seq: number;
-  type: PlayerEventType;
-  data: PlayerEvent['data'];
+  type: PlayerEventType | InternalEventType;
+  data: AnyPlayerEvent['data'];
   recordedAt: string;
 }

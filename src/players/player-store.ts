@@ -7,7 +7,7 @@ import type { Metrics } from '../metrics.js';
 import type { ShardRouter } from '../sharding/index.js';
 import type { EngineOptions } from '../settings.js';
 import { GroupCommitter, isStaleWrite, type CommitItem } from './group-commit.js';
-import type { Durability, PlayerEvent, RecordedEvent } from './player-events.js';
+import type { AnyPlayerEvent, Durability, InternalPlayerEvent, PlayerEvent, RecordedEvent } from './player-events.js';
 import { isValidName, type PlayerState } from './player-state.js';
 import { applyEvents } from './reducers.js';
 import { loadPlayers, type LoadSource } from './state-rows.js';
@@ -53,6 +53,20 @@ interface Lock {
   holders: number;
 }
 
+/**
+ * Looks at an append before anything is written (anti-cheat rules): throws (RejectedError, BannedError) to refuse
+ * it, or returns what to do once it is accepted (record flags, count rate windows). Realmstate's own events skip it.
+ */
+export interface AppendGuard {
+  check(playerId: string, before: PlayerState | null, after: PlayerState, events: readonly PlayerEvent[]): Promise<AppendChecked | undefined>;
+}
+export interface AppendChecked {
+  /** The append was acknowledged, with this last seq. Must not throw. */
+  accepted(seq: number): void;
+  /** The append failed after the check (commit error, lost seq race): forget what the check counted. Must not throw. */
+  failed(): void;
+}
+
 const MAX_STALE_RETRIES = 5;
 
 export function assertPlayerId(playerId: string): void {
@@ -66,6 +80,7 @@ export class PlayerStore {
   readonly writeBehind: WriteBehind;
   private readonly listeners: CommitListener[] = [];
   private closed = false;
+  private guard: AppendGuard | undefined;
 
   constructor(
     private readonly cluster: SqlCluster,
@@ -96,12 +111,26 @@ export class PlayerStore {
     this.listeners.push(listener);
   }
 
+  /** Sets the guard every public append goes through (anti-cheat). */
+  setGuard(guard: AppendGuard | undefined): void {
+    this.guard = guard;
+  }
+
+  /** Appends Realmstate's own events (bans, rollbacks): not open to clients, not checked by the guard. */
+  appendInternal(playerId: string, events: readonly InternalPlayerEvent[], options: AppendOptions = {}): Promise<AppendResult> {
+    return this.appendEvents(playerId, events, options, false);
+  }
+
   /** Players acknowledged but not yet fully persisted: dirty rows plus uncommitted batched appends. */
   get pendingPlayers(): number {
     return this.writeBehind.size + this.committers.reduce((n, c) => n + c.pendingBatched, 0);
   }
 
-  async append(playerId: string, events: readonly PlayerEvent[], options: AppendOptions = {}): Promise<AppendResult> {
+  append(playerId: string, events: readonly PlayerEvent[], options: AppendOptions = {}): Promise<AppendResult> {
+    return this.appendEvents(playerId, events, options, true);
+  }
+
+  private async appendEvents(playerId: string, events: readonly AnyPlayerEvent[], options: AppendOptions, guarded: boolean): Promise<AppendResult> {
     assertPlayerId(playerId);
     if (this.closed) throw new UnavailableError('the server is shutting down');
     const durability = options.durability ?? 'sync';
@@ -120,6 +149,7 @@ export class PlayerStore {
         }
         const recordedAt = new Date().toISOString();
         const next = applyEvents(entry.state, playerId, events, recordedAt);
+        const checked = guarded && this.guard ? await this.guard.check(playerId, entry.state, next, events as readonly PlayerEvent[]) : undefined;
         const recorded: RecordedEvent[] = events.map((e, i) => ({ seq: current + i + 1, type: e.type, data: e.data, recordedAt }));
         const before = { state: entry.state, snapshotSeq: entry.snapshotSeq, snapshotAt: entry.snapshotAt, generation: entry.generation };
         const item: CommitItem = { playerId, events: recorded, state: next, snapshot: this.snapshotFor(entry, next), durability };
@@ -134,12 +164,15 @@ export class PlayerStore {
               this.batchedFailed(playerId, shard, item, err);
             },
           );
+          checked?.accepted(next.seq);
           return { seq: next.seq, state: next };
         }
         try {
           await done;
+          checked?.accepted(next.seq);
           return { seq: next.seq, state: next };
         } catch (err) {
+          checked?.failed();
           if (isStaleWrite(err)) {
             this.invalidate(playerId);
             if (options.expectedSeq === undefined && attempt < MAX_STALE_RETRIES) continue;
@@ -242,8 +275,8 @@ export class PlayerStore {
       return;
     }
     this.invalidate(playerId);
-    const events = item.events.map((e) => ({ type: e.type, data: e.data }) as PlayerEvent);
-    this.append(playerId, events, { durability: 'batched' }).then(
+    const events = item.events.map((e) => ({ type: e.type, data: e.data }) as AnyPlayerEvent);
+    this.appendEvents(playerId, events, { durability: 'batched' }, false).then(
       () => this.metrics.batchedRebased.inc(),
       (rebaseErr: unknown) => {
         this.metrics.batchedDropped.inc();

@@ -33,8 +33,9 @@ describe('game config file', () => {
       tuning: {},
       experiments: [],
       limits: { rateLimits: { perKeyPerSecond: DEFAULT_LIMITS.rateLimits.perKeyPerSecond, perPlayerPerSecond: DEFAULT_LIMITS.rateLimits.perPlayerPerSecond, burst: 5 }, scores: {} },
+      anticheat: { rules: [] },
     });
-    expect(builtInGameConfig()).toEqual({ version: 0, leaderboards: [], tuning: {}, experiments: [], limits: { rateLimits: { perKeyPerSecond: 1000, perPlayerPerSecond: 20, burst: 50 }, scores: {} } });
+    expect(builtInGameConfig()).toEqual({ version: 0, leaderboards: [], tuning: {}, experiments: [], limits: { rateLimits: { perKeyPerSecond: 1000, perPlayerPerSecond: 20, burst: 50 }, scores: {} }, anticheat: { rules: [] } });
   });
 
   it('names the file, the line and the field of a bad value', () => {
@@ -130,5 +131,37 @@ describe('README "Game config"', () => {
     expect(shown).toBeDefined();
     const text = 'version: 1\ntuning: {}\nleaderboards: []\nlimits:\n  scores:\n    maxPerSubmission: 0\n';
     expect(() => parseGameConfig(text, '/etc/game.yaml')).toThrow(shown as string);
+  });
+});
+
+describe('anti-cheat rules in the game config', () => {
+  it("accepts the README's example", () => {
+    const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+    const example = /```yaml\n([\s\S]*?)```/.exec(readme.slice(readme.indexOf('## Anti-cheat')))?.[1] ?? '';
+    expect(parseGameConfig(example, 'README.md').anticheat.rules.map((r) => r.name)).toEqual(['xp-rate', 'arena-cap', 'arena-floor', 'loot-flood', 'arena-jump', 'arena-high', 'arena-outlier']);
+  });
+
+  it('accepts every rule kind and refuses quarantine on write rules, unknown event types and duplicate names', () => {
+    const ok = parseGameConfig(`version: 1
+anticheat:
+  rules:
+    - { name: xp-rate, kind: statRate, stat: xp, maxIncrease: 5000, perSeconds: 60, action: reject }
+    - { name: loot-flood, kind: eventRate, type: item.grant, max: 100, perSeconds: 60, action: flag }
+    - { name: arena-cap, kind: scoreMax, board: arena, max: 100000, action: quarantine }
+    - { name: arena-floor, kind: scoreMin, board: arena, min: 0, action: reject }
+    - { name: arena-jump, kind: scoreJump, board: arena, factor: 10, action: flag }
+    - { name: arena-outlier, kind: scoreOutlier, board: arena, zScore: 6, minSamples: 100, action: quarantine }
+`, 'f.yaml');
+    expect(ok.anticheat.rules.map((r) => r.kind)).toEqual(['statRate', 'eventRate', 'scoreMax', 'scoreMin', 'scoreJump', 'scoreOutlier']);
+    const bad = (rule: string) => () => parseGameConfig(`version: 1\nanticheat:\n  rules:\n    - ${rule}\n`, 'f.yaml');
+    expect(bad('{ name: q, kind: statRate, stat: xp, maxIncrease: 5, perSeconds: 60, action: quarantine }')).toThrow(/quarantine is for score rules/);
+    expect(bad('{ name: t, kind: eventRate, type: state.restore, max: 5, perSeconds: 60, action: flag }')).toThrow(/anticheat.rules\[0\].type/);
+    expect(bad('{ name: w, kind: statRate, stat: xp, maxIncrease: 5, perSeconds: 100000, action: reject }')).toThrow(/perSeconds/);
+    expect(() => parseGameConfig(`version: 1
+anticheat:
+  rules:
+    - { name: same, kind: scoreMax, board: a, max: 1, action: flag }
+    - { name: same, kind: scoreMin, board: a, min: 0, action: flag }
+`, 'f.yaml')).toThrow(/duplicate rule name "same"/);
   });
 });

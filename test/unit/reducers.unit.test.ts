@@ -122,3 +122,26 @@ describe('event schema', () => {
     expect(appendRequestSchema.safeParse({ events: [e], expectedSeq: -1 }).success).toBe(false);
   });
 });
+
+describe("Realmstate's own events", () => {
+  it('state.restore replaces stats, items and data; bans change nothing but take a seq; replay agrees', () => {
+    const events: RecordedEvent[] = [
+      { seq: 1, type: 'stat.add', data: { stat: 'xp', amount: 5 }, recordedAt: T0 },
+      { seq: 2, type: 'item.grant', data: { item: 'sword', qty: 1 }, recordedAt: T0 },
+      { seq: 3, type: 'data.set', data: { key: 'constructor', value: { a: 1 } }, recordedAt: T0 },
+      { seq: 4, type: 'player.banned', data: { reason: 'x' }, recordedAt: T1 },
+      { seq: 5, type: 'state.restore', data: { toSeq: 1, stats: { xp: 5 }, items: {}, data: {}, reason: 'y' }, recordedAt: T1 },
+    ];
+    const at4 = replay(null, 'p1', events.slice(0, 4));
+    expect(at4).toMatchObject({ seq: 4, stats: { xp: 5 }, items: { sword: 1 } });
+    const at5 = replay(null, 'p1', events);
+    expect(at5).toMatchObject({ seq: 5, stats: { xp: 5 }, items: {}, data: {}, createdAt: T0, updatedAt: T1 });
+    // The restored maps are safe maps again (no prototype to read "constructor" from).
+    expect(at5?.data.constructor).toBeUndefined();
+  });
+
+  it('are not accepted by the public append schema', () => {
+    expect(playerEventSchema.safeParse({ type: 'state.restore', data: { toSeq: 1, stats: {}, items: {}, data: {}, reason: 'x' } }).success).toBe(false);
+    expect(playerEventSchema.safeParse({ type: 'player.banned', data: { reason: 'x' } }).success).toBe(false);
+  });
+});

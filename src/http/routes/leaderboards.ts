@@ -54,7 +54,7 @@ export function leaderboardRoutes(app: FastifyInstance, realm: Realm): void {
       })
       .strict(),
     player: ({ body }) => body.playerId,
-    errors: [400, 401, 404, 422, 429, 503],
+    errors: [400, 401, 403, 404, 422, 429, 503],
     handler: async ({ params, body }) => boards.submit(params.board, body),
   });
 

@@ -18,7 +18,7 @@ export function playerRoutes(app: FastifyInstance, realm: Realm): void {
     params: idParams,
     player: ({ params }) => params.id,
     body: appendRequestSchema,
-    errors: [400, 401, 409, 413, 422, 429, 503],
+    errors: [400, 401, 403, 409, 413, 422, 429, 503],
     handler: async ({ params, body }) => {
       const { seq, state } = await realm.players.append(params.id, body.events, { expectedSeq: body.expectedSeq, durability: body.durability });
       return { seq, state };

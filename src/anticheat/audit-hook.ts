@@ -1,0 +1,49 @@
+// Records every admin action (a non-GET request to an admin route, whichever capability owns it) in the audit log,
+// before its reply leaves: an action a client saw acknowledged is in the trail. A failing audit write is logged,
+// never turned into a failure of the action (which already happened).
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { AuditLog } from './audit-log.js';
+
+export interface AuditName {
+  action: string;
+  target: string;
+}
+
+/** Names given to admin routes' actions, by fastify route url; other routes are named by method, route and path. */
+const names = new Map<string, (req: { params: Record<string, string>; body: unknown }) => AuditName>();
+
+/** Names a route's action and target in the audit log (also when the request is refused before its handler runs). */
+export function nameAuditAction(url: string, name: (req: { params: Record<string, string>; body: unknown }) => AuditName): void {
+  names.set(url, name);
+}
+
+export function installAudit(app: FastifyInstance, audit: AuditLog): void {
+  app.addHook('onSend', async (req, reply, payload) => {
+    if (req.routeOptions.config.access !== 'admin' || req.method === 'GET' || req.method === 'HEAD') return payload;
+    // No recognised key: nobody to name (the refusal is in the request metrics).
+    if (!req.principal) return payload;
+    const status = reply.statusCode;
+    const url = req.routeOptions.url ?? '';
+    const namer = names.get(url);
+    const { action, target } = namer
+      ? namer({ params: (req.params ?? {}) as Record<string, string>, body: req.body })
+      : { action: `${req.method} ${url.replace(/\([^)]*\)/g, '').replace(/::/g, ':')}`, target: pathOf(req) };
+    try {
+      await audit.record({ key: req.principal, action, target, outcome: status < 400 ? 'ok' : `failed ${status}${errorCode(payload)}` });
+    } catch (err) {
+      req.log.error({ err, action, target }, 'could not record an admin action in the audit log');
+    }
+    return payload;
+  });
+}
+
+function pathOf(req: FastifyRequest): string {
+  const q = req.url.indexOf('?');
+  return q < 0 ? req.url : req.url.slice(0, q);
+}
+
+function errorCode(payload: unknown): string {
+  if (typeof payload !== 'string') return '';
+  const m = /"code":"([a-z_]+)"/.exec(payload);
+  return m ? ` ${m[1]}` : '';
+}

@@ -1,0 +1,58 @@
+// One contract for both rate-window stores (anti-cheat's statRate and eventRate): in process and Redis.
+import { afterEach, describe, expect, it } from 'vitest';
+import { MemoryRateWindows } from '../../src/backends/memory/memory-rate-windows.js';
+import type { RateWindowStore } from '../../src/backends/rate-window-port.js';
+import { connectRedis, createRedisClient } from '../../src/backends/redis/redis-client.js';
+import { RedisRateWindows } from '../../src/backends/redis/redis-rate-windows.js';
+import { deleteKeys, REDIS_TEST_URL, uniquePrefix } from '../helpers/redis.js';
+
+const factories: Record<string, () => Promise<{ store: RateWindowStore; cleanup: () => Promise<void> }>> = {
+  memory: async () => {
+    const store = new MemoryRateWindows();
+    return { store, cleanup: () => store.close() };
+  },
+  redis: async () => {
+    const prefix = uniquePrefix();
+    const client = createRedisClient(REDIS_TEST_URL);
+    await connectRedis(client);
+    const store = new RedisRateWindows(client, prefix, 'test');
+    return { store, cleanup: async () => { await deleteKeys(prefix); await store.close(); client.disconnect(); } };
+  },
+};
+
+describe.each(Object.keys(factories))('rate windows contract: %s', (kind) => {
+  let h: Awaited<ReturnType<(typeof factories)[string]>> | undefined;
+  afterEach(async () => {
+    await h?.cleanup();
+    h = undefined;
+  });
+  const add = (key: string, amount: number, enforce: boolean, limit = 10, windowMs = 1000) => ({ key, windowMs, limit, amount, enforce });
+
+  it('adds up to the limit, refuses past it when enforcing, and adds anyway when not', async () => {
+    h = await factories[kind]!();
+    const t0 = 1_000_000;
+    expect(await h.store.add(add('a', 6, true), t0)).toMatchObject({ added: true, before: 0 });
+    expect(await h.store.add(add('a', 4, true), t0 + 1)).toMatchObject({ added: true, before: 6 });
+    expect(await h.store.add(add('a', 1, true), t0 + 2)).toMatchObject({ added: false, before: 10 });
+    // A refused amount is not counted.
+    expect(await h.store.add(add('a', 1, false), t0 + 3)).toMatchObject({ added: true, before: 10 });
+    expect(await h.store.add(add('a', 1, false), t0 + 4)).toMatchObject({ added: true, before: 11 });
+    // Keys are independent.
+    expect(await h.store.add(add('b', 10, true), t0 + 5)).toMatchObject({ added: true, before: 0 });
+  });
+
+  it('slides: amounts leave the window once it has passed them, and undo takes one back', async () => {
+    h = await factories[kind]!();
+    const t0 = 2_000_000;
+    await h.store.add(add('w', 5, true), t0);
+    const second = await h.store.add(add('w', 5, true), t0 + 500);
+    expect(second.before).toBe(5);
+    // At t0 + 1000 the first amount has left (the window is (now − 1000, now]).
+    expect(await h.store.add(add('w', 1, false), t0 + 1000)).toMatchObject({ before: 5 });
+    await second.undo();
+    expect(await h.store.add(add('w', 9, true), t0 + 1001)).toMatchObject({ added: true, before: 1 });
+    expect((await h.store.add(add('w', 1, true), t0 + 1002)).added).toBe(false);
+    // At t0 + 2000 the amount of t0 + 1000 has left, the one of t0 + 1001 not yet.
+    expect(await h.store.add(add('w', 1, true), t0 + 2000)).toMatchObject({ added: true, before: 9 });
+  });
+});
