@@ -82,7 +82,12 @@ class SchemaCollector {
     const defs = (js.$defs ?? {}) as Record<string, JsonSchema>;
     delete js.$defs;
     const names = new Map<string, string>();
-    for (const [id, def] of Object.entries(defs)) names.set(id, this.nameFor(id, def, io));
+    for (const [id, def] of Object.entries(defs)) {
+      if (isJsonValue(def, id)) {
+        defs[id] = JSON_VALUE;
+        names.set(id, this.nameFor('JsonValue', JSON_VALUE, io));
+      } else names.set(id, this.nameFor(id, def, io));
+    }
     const rewrite = (node: unknown): unknown => {
       if (Array.isArray(node)) return node.map(rewrite);
       if (typeof node !== 'object' || node === null) return node;
@@ -112,6 +117,18 @@ class SchemaCollector {
     this.byContent.set(key, name);
     return name;
   }
+}
+
+// zod's z.json() is a recursive union. Generators turn that into a type alias that refers to itself, which TypeScript
+// refuses (openapi-typescript's output does not compile), so the document says "any JSON value" instead.
+const JSON_VALUE: JsonSchema = { description: 'Any JSON value' };
+
+function isJsonValue(def: JsonSchema, id: string): boolean {
+  const self = `#/$defs/${id}`;
+  const options = def.anyOf as JsonSchema[] | undefined;
+  if (!options || options.length !== 6) return false;
+  const types = options.map((o) => o.type).join();
+  return types === 'string,number,boolean,null,array,object' && JSON.stringify(options.slice(4)).split(self).length === 3;
 }
 
 function parameters(c: SchemaCollector, schema: z.ZodType | undefined, where: 'path' | 'query'): unknown[] {

@@ -24,7 +24,6 @@ const boundedJson = z
   })
   .meta({
     description: `Any JSON value of at most ${MAX_DATA_VALUE_BYTES} bytes as UTF-8 JSON, nested at most ${MAX_DATA_VALUE_DEPTH} deep; strings and keys without U+0000 or unpaired surrogates.`,
-    type: ['string', 'number', 'boolean', 'null', 'array', 'object'],
     'x-max-bytes': MAX_DATA_VALUE_BYTES,
     'x-max-depth': MAX_DATA_VALUE_DEPTH,
   });
