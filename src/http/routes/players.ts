@@ -25,14 +25,11 @@ export const playerStateSchema = z
   })
   .meta({ id: 'PlayerState' });
 
+// Each event schema with the log's fields added; the mapped type keeps the union's members distinct for z.output.
+const recorded = { seq, recordedAt: timestamp };
+type Recorded<T> = { [K in keyof T]: T[K] extends z.ZodObject<infer S, infer C> ? z.ZodObject<S & typeof recorded, C> : never };
 export const recordedEventSchema = z
-  .discriminatedUnion(
-    'type',
-    playerEventSchema.options.map((o) => o.extend({ seq, recordedAt: timestamp })) as unknown as [
-      (typeof playerEventSchema.options)[number],
-      ...(typeof playerEventSchema.options)[number][],
-    ],
-  )
+  .discriminatedUnion('type', playerEventSchema.options.map((o) => o.extend(recorded)) as unknown as Recorded<typeof playerEventSchema.options>)
   .meta({ id: 'RecordedEvent' });
 
 export const playerQuerySchema = z.object({ consistency: z.enum(['eventual', 'strong']).optional() });
