@@ -129,6 +129,8 @@ export function checkInjects(app: FastifyInstance): FastifyInstance {
     return res;
   };
   (app as unknown as { inject: typeof checked }).inject = checked;
+  // Built now, so a test's first request does not pay for it.
+  contractOf(app);
   return app;
 }
 
@@ -143,4 +145,11 @@ export async function checkFetched(method: string, url: string, res: Response, b
     byOrigin.set(origin, c);
   }
   (await c).check({ method, url, status: res.status, headers: Object.fromEntries(res.headers), body });
+}
+
+/** fetch, with the answer checked against the document served at the same origin. */
+export async function fetchChecked(url: string, init: RequestInit = {}): Promise<Response> {
+  const res = await fetch(url, init);
+  await checkFetched(init.method ?? 'GET', url, res, await res.clone().text());
+  return res;
 }
