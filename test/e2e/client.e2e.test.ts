@@ -1,10 +1,12 @@
 // The typed client (`realmstate/client`) against a real listening server: every operation round-trips, each answer is
 // checked against /openapi.json (the document the client's types come from, through the same zod schemas), errors
 // arrive as typed exceptions, 429 and 503 are retried, and connections are reused.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   isApiError, OPERATIONS, RealmstateApiError, RealmstateClient, RealmstateConflictError, RealmstateRateLimitedError, RealmstateTimeoutError,
@@ -219,4 +221,20 @@ describe('typed client', () => {
     }
     expect(connections).toBeLessThanOrEqual(1);
   });
+
+  it("README's Client example compiles against the client (tsc --strict)", async () => {
+    const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+    const example = /## Client[\s\S]*?```ts\n([\s\S]*?)```/.exec(readme)?.[1];
+    expect(example).toContain("from 'realmstate/client'");
+    const root = new URL('../../', import.meta.url).pathname;
+    const file = join(root, 'test', `readme-client-${process.pid}.ts`);
+    writeFileSync(file, `${(example as string).replace("'realmstate/client'", "'../src/client/index.js'")}\nexport {};\n`);
+    try {
+      await promisify(execFile)(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '--noEmit', '--strict', '--skipLibCheck', '--target', 'es2022', '--module', 'nodenext', '--moduleResolution', 'nodenext', '--types', 'node', file], { cwd: root }).catch((err: { stdout?: string }) => {
+        throw new Error(`the README example does not compile:\n${err.stdout ?? String(err)}`);
+      });
+    } finally {
+      rmSync(file, { force: true });
+    }
+  }, 180_000); // tsc on a busy machine
 });

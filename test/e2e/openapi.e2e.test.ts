@@ -149,7 +149,7 @@ describe('/openapi.json', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
-  });
+  }, 180_000); // tsc on a busy machine
 });
 
 // A game server's session through the generated types: every operation is called and a field of its success body
