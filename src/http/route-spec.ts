@@ -20,7 +20,10 @@ export interface RouteSpec<P extends z.ZodType, Q extends z.ZodType, B extends z
   params?: P;
   query?: Q;
   body?: B;
-  /** Status codes (besides 200) this route documents. */
+  /**
+   * Error statuses this route answers by itself (404, 409, 422…). The document adds those any route can answer
+   * (400, 408, 413, 500, 503) and those its access brings (401; 403 on admin routes; 429 on game routes).
+   */
   errors?: number[];
   /** Body schema of each success status the route answers (200, 201, 202): what the handler returns. */
   responses?: Record<number, z.ZodType>;
