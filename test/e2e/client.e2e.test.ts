@@ -227,14 +227,17 @@ describe('typed client', () => {
     const example = /## Client[\s\S]*?```ts\n([\s\S]*?)```/.exec(readme)?.[1];
     expect(example).toContain("from 'realmstate/client'");
     const root = new URL('../../', import.meta.url).pathname;
-    const file = join(root, 'test', `readme-client-${process.pid}.ts`);
-    writeFileSync(file, `${(example as string).replace("'realmstate/client'", "'../src/client/index.js'")}\nexport {};\n`);
+    // Outside the work tree, so an interrupted run leaves nothing for the linter to find.
+    const tmp = mkdtempSync(join(tmpdir(), 'realmstate-readme-'));
+    const file = join(tmp, 'readme-client.ts');
+    writeFileSync(join(tmp, 'package.json'), JSON.stringify({ type: 'module' }));
+    writeFileSync(file, `${(example as string).replace("'realmstate/client'", `'${join(root, 'src/client/index.js')}'`)}\nexport {};\n`);
     try {
-      await promisify(execFile)(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '--noEmit', '--strict', '--skipLibCheck', '--target', 'es2022', '--module', 'nodenext', '--moduleResolution', 'nodenext', '--types', 'node', file], { cwd: root }).catch((err: { stdout?: string }) => {
+      await promisify(execFile)(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '--noEmit', '--strict', '--skipLibCheck', '--target', 'es2022', '--module', 'nodenext', '--moduleResolution', 'nodenext', '--types', 'node', '--typeRoots', join(root, 'node_modules/@types'), file], { cwd: root }).catch((err: { stdout?: string }) => {
         throw new Error(`the README example does not compile:\n${err.stdout ?? String(err)}`);
       });
     } finally {
-      rmSync(file, { force: true });
+      rmSync(tmp, { recursive: true, force: true });
     }
   }, 180_000); // tsc on a busy machine
 });
