@@ -10,16 +10,27 @@ export interface RouteSpec<P extends z.ZodType, Q extends z.ZodType, B extends z
   url: string;
   /** The path as OpenAPI writes it (`{id}`), when it differs from the fastify url. */
   openapiPath?: string;
+  /** The path parameters as the document names them, when `openapiPath` splits a fastify parameter (`{board}:rebuild`). */
+  openapiParams?: z.ZodType;
+  /** Name of the operation in the document and of the typed client's function. Default: derived from method and path. */
+  operationId?: string;
   summary: string;
   tag: string;
   access: Access;
   params?: P;
   query?: Q;
   body?: B;
-  /** Status codes (besides 200) this route documents. */
+  /**
+   * Error statuses this route answers by itself (404, 409, 422…). The document adds those any route can answer
+   * (400, 408, 413, 500, 503) and those its access brings (401; 403 on admin routes; 429 on game routes).
+   */
   errors?: number[];
   /** Body schema of each success status the route answers (200, 201, 202): what the handler returns. */
   responses?: Record<number, z.ZodType>;
+  /** Media type of the success bodies. Default application/json. */
+  contentType?: string;
+  /** Headers of the success responses, by lower-case name (give each a `.describe()`). */
+  headers?: Record<string, z.ZodType>;
   /** The player the request concerns (a path id, a body's playerId): that player's rate limit applies too (API.md). */
   player?: (req: { params: z.output<P>; body: z.output<B> }) => string | undefined;
   handler: (req: { params: z.output<P>; query: z.output<Q>; body: z.output<B>; raw: FastifyRequest }, reply: FastifyReply) => Promise<unknown>;
@@ -28,6 +39,7 @@ export interface RouteSpec<P extends z.ZodType, Q extends z.ZodType, B extends z
 export interface RegisteredRoute {
   method: string;
   path: string;
+  operationId: string;
   summary: string;
   tag: string;
   access: Access;
@@ -37,6 +49,8 @@ export interface RegisteredRoute {
   errors: number[];
   /** Body schema of each success status. */
   responses: Record<number, z.ZodType>;
+  contentType: string;
+  headers: Record<string, z.ZodType>;
   /** Whether the per-player rate limit applies (`player` was given). */
   perPlayerLimit: boolean;
 }
@@ -56,17 +70,21 @@ export function defineRoute<P extends z.ZodType = NoSchema, Q extends z.ZodType 
 ): void {
   const routes = registry.get(app) ?? [];
   registry.set(app, routes);
+  const path = spec.openapiPath ?? spec.url.replace(/::/g, ':').replace(/:([A-Za-z]+)/g, '{$1}');
   routes.push({
     method: spec.method,
-    path: spec.openapiPath ?? spec.url.replace(/::/g, ':').replace(/:([A-Za-z]+)/g, '{$1}'),
+    path,
+    operationId: spec.operationId ?? defaultOperationId(spec.method, path),
     summary: spec.summary,
     tag: spec.tag,
     access: spec.access,
-    params: spec.params,
+    params: spec.openapiParams ?? spec.params,
     query: spec.query,
     body: spec.body,
     errors: spec.errors ?? [],
     responses: spec.responses ?? {},
+    contentType: spec.contentType ?? 'application/json',
+    headers: spec.headers ?? {},
     perPlayerLimit: spec.player !== undefined,
   });
   const player = spec.player;
@@ -87,11 +105,18 @@ export function defineRoute<P extends z.ZodType = NoSchema, Q extends z.ZodType 
   });
 }
 
+/** `post /v1/players/{id}/events` → `postV1PlayersIdEvents`: unique per route, for routes that name none. */
+function defaultOperationId(method: string, path: string): string {
+  const words = path.split(/[^A-Za-z0-9]+/).filter((w) => w.length > 0);
+  return method.toLowerCase() + words.map((w) => w[0]?.toUpperCase() + w.slice(1)).join('');
+}
+
 /** fastify validator compiler for zod schemas. */
-export function zodValidatorCompiler({ schema }: { schema: unknown }) {
+export function zodValidatorCompiler({ schema, httpPart }: { schema: unknown; httpPart?: string }) {
   const zodSchema = schema as z.ZodType;
+  const numericKeys = httpPart === 'querystring' ? numberFields(zodSchema) : new Set<string>();
   return (data: unknown) => {
-    const result = zodSchema.safeParse(data);
+    const result = zodSchema.safeParse(numericKeys.size > 0 ? withIntegers(data, numericKeys) : data);
     if (result.success) return { value: result.data };
     return { error: new Error(formatZodError(result.error, data)) };
   };
@@ -155,12 +180,41 @@ export function formatZodError(error: z.ZodError, input?: unknown): string {
     .join('; ');
 }
 
-/** A query-string integer (query values arrive as strings). */
+/**
+ * A query-string integer. The schema is a number, so the document says `integer` with its range and the client's
+ * type is a number; query values arrive as strings, and the validator turns the ones written as integers into numbers
+ * first (see `withIntegers`). Anything else stays a string and fails as not an integer.
+ */
 export function queryInt(min: number, max: number, fallback?: number) {
   const base = z
-    .string()
-    .regex(/^-?\d{1,16}$/, 'must be an integer')
-    .transform(Number)
-    .pipe(z.number().int().min(min).max(max));
-  return fallback === undefined ? base : base.optional().transform((v) => v ?? fallback);
+    .number({ error: (issue) => (issue.code === 'invalid_type' ? 'must be an integer' : undefined) })
+    .int()
+    .min(min)
+    .max(max);
+  return fallback === undefined ? base : base.default(fallback);
+}
+
+const INTEGER_TEXT = /^-?\d{1,16}$/;
+
+/** The keys of an object schema whose value is a number (under optional/default/nullable). */
+function numberFields(schema: z.ZodType): Set<string> {
+  const out = new Set<string>();
+  if (!(schema instanceof z.ZodObject)) return out;
+  for (const [key, field] of Object.entries(schema.shape as Record<string, z.ZodType>)) {
+    let inner: z.ZodType = field;
+    while (inner instanceof z.ZodOptional || inner instanceof z.ZodDefault || inner instanceof z.ZodNullable) inner = inner.unwrap() as z.ZodType;
+    if (inner instanceof z.ZodNumber) out.add(key);
+  }
+  return out;
+}
+
+/** A copy of the query with the integer-looking values of numeric fields as numbers. */
+function withIntegers(data: unknown, keys: ReadonlySet<string>): unknown {
+  if (typeof data !== 'object' || data === null) return data;
+  const out: Record<string, unknown> = { ...(data as Record<string, unknown>) };
+  for (const key of keys) {
+    const v = out[key];
+    if (typeof v === 'string' && INTEGER_TEXT.test(v)) out[key] = Number(v);
+  }
+  return out;
 }

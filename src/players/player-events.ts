@@ -12,17 +12,25 @@ const name = z.string().regex(NAME_PATTERN, 'must be 1–64 characters of A-Z a-
 // zod's int() already means a safe integer; the explicit bounds make the message say so.
 const safeInt = z.number().int().min(-MAX_SAFE).max(MAX_SAFE);
 const positiveQty = z.number().int().min(1).max(MAX_SAFE);
+const statValue = z.number().int().min(0, 'must be ≥ 0 (stats are 0 to 2^53−1)').max(MAX_SAFE);
 
 // Not z.json(): it recurses, so a deeply nested value overflowed the stack, and it let through strings (U+0000,
 // unpaired surrogates) that PostgreSQL then refused inside a group commit shared with other players.
 const DATA_VALUE_LIMITS = { maxDepth: MAX_DATA_VALUE_DEPTH, maxBytes: MAX_DATA_VALUE_BYTES };
-const boundedJson = z.custom<JsonValue>((v) => storableJsonProblem(v, DATA_VALUE_LIMITS) === undefined, {
-  error: (issue) => storableJsonProblem(issue.input, DATA_VALUE_LIMITS) ?? 'not a JSON value',
-});
+// JSON Schema cannot state a size in bytes or a depth simply: the document says them in words and in x- fields.
+const boundedJson = z
+  .custom<JsonValue>((v) => storableJsonProblem(v, DATA_VALUE_LIMITS) === undefined, {
+    error: (issue) => storableJsonProblem(issue.input, DATA_VALUE_LIMITS) ?? 'not a JSON value',
+  })
+  .meta({
+    description: `Any JSON value of at most ${MAX_DATA_VALUE_BYTES} bytes as UTF-8 JSON, nested at most ${MAX_DATA_VALUE_DEPTH} deep; strings and keys without U+0000 or unpaired surrogates.`,
+    'x-max-bytes': MAX_DATA_VALUE_BYTES,
+    'x-max-depth': MAX_DATA_VALUE_DEPTH,
+  });
 
 export const playerEventSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('stat.add'), data: z.object({ stat: name, amount: safeInt }).strict() }).strict(),
-  z.object({ type: z.literal('stat.set'), data: z.object({ stat: name, value: safeInt }).strict() }).strict(),
+  z.object({ type: z.literal('stat.set'), data: z.object({ stat: name, value: statValue }).strict() }).strict(),
   z.object({ type: z.literal('stat.max'), data: z.object({ stat: name, value: safeInt }).strict() }).strict(),
   z.object({ type: z.literal('item.grant'), data: z.object({ item: name, qty: positiveQty }).strict() }).strict(),
   z.object({ type: z.literal('item.consume'), data: z.object({ item: name, qty: positiveQty }).strict() }).strict(),

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { API_KEY, ADMIN_KEY } from '../helpers/realm.js';
 import { waitFor } from '../helpers/wait.js';
+import { fetchChecked } from '../helpers/contract.js';
 
 const BIN = new URL('../../bin/realmstate.js', import.meta.url).pathname;
 const EXAMPLE = readFileSync(new URL('../../examples/game-config.yaml', import.meta.url), 'utf8');
@@ -49,7 +50,7 @@ describe('realmstate serve and the game config', () => {
     try {
       await waitFor(() => /listening on http:\/\/127\.0\.0\.1:\d+/.test(server.output()), 'the server to listen', 60_000);
       const port = /listening on http:\/\/127\.0\.0\.1:(\d+)/.exec(server.output())?.[1];
-      const version = async () => ((await (await fetch(`http://127.0.0.1:${port}/v1/config`, { headers: { authorization: `Bearer ${API_KEY}` } })).json()) as { version: number }).version;
+      const version = async () => ((await (await fetchChecked(`http://127.0.0.1:${port}/v1/config`, { headers: { authorization: `Bearer ${API_KEY}` } })).json()) as { version: number }).version;
       expect(await version()).toBe(7);
       expect(server.output()).toContain(`game config: ${file} version 7`);
 

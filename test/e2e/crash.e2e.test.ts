@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createDatabases } from '../helpers/backends.js';
 import { getJson, postJson, startServerProcess } from '../helpers/server-process.js';
+import { fetchChecked } from '../helpers/contract.js';
 
 type Backend = 'postgres' | 'pglite';
 
@@ -127,7 +128,7 @@ describe.each(['postgres', 'pglite'] as const)('crash safety on %s', (kind) => {
         }),
       );
     }
-    const metrics = await (await fetch(`${server.url}/metrics`)).text();
+    const metrics = await (await fetchChecked(`${server.url}/metrics`)).text();
     expect(metrics).toMatch(/realmstate_append_queue_events\{shard="\d"\} [1-9]/);
     server.child.kill('SIGTERM');
     expect(await server.exited).toBe(0);
@@ -141,7 +142,7 @@ describe.each(['postgres', 'pglite'] as const)('crash safety on %s', (kind) => {
       const got = new Map((res.body.players as Array<{ playerId: string; seq: number; stats: { gold: number } }>).map((p) => [p.playerId, p]));
       for (const [id, n] of expected) expect({ id, seq: got.get(id)?.seq, gold: got.get(id)?.stats.gold }).toEqual({ id, seq: n, gold: n });
       // The write-behind rows were flushed too: the restart loaded players from their rows, not by replay.
-      const m = await (await fetch(`${again.url}/metrics`)).text();
+      const m = await (await fetchChecked(`${again.url}/metrics`)).text();
       expect(m).not.toMatch(/realmstate_player_loads_total\{source="replay"\} [1-9]/);
       expect(Number(/realmstate_player_loads_total\{source="row"\} (\d+)/.exec(m)?.[1])).toBe(ids.length);
     } finally {

@@ -16,6 +16,7 @@ import { loadSettings } from '../../src/settings.js';
 import { createDatabases } from '../helpers/backends.js';
 import { startServerProcess } from '../helpers/server-process.js';
 import { TcpProxy } from '../helpers/tcp-proxy.js';
+import { fetchChecked } from '../helpers/contract.js';
 
 // PostgreSQL here trusts local connections, so any password is accepted: it only has to be in the URL.
 const PASSWORD = `pw-${randomBytes(12).toString('hex')}`;
@@ -78,7 +79,7 @@ describe('secrets in logs', () => {
     logger.info(`Realmstate listening on ${base}; ${realm.describe()}`);
 
     const call = (method: string, path: string, key: string | undefined, body?: unknown) =>
-      fetch(`${base}${path}`, {
+      fetchChecked(`${base}${path}`, {
         method,
         headers: { ...(key === undefined ? {} : { authorization: `Bearer ${key}` }), ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
         body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
@@ -133,8 +134,8 @@ describe('secrets in logs', () => {
 
     const given = await startServerProcess({ DATABASE_URLS: url, REALMSTATE_API_KEY: GAME_KEY, REALMSTATE_ADMIN_KEY: ADMIN_KEY, REALMSTATE_DATA_DIR: dataDir, LOG_LEVEL: 'trace' });
     const headers = { authorization: `Bearer ${GAME_KEY}`, 'content-type': 'application/json' };
-    expect((await fetch(`${given.url}/v1/players/out-1/events`, { method: 'POST', headers, body: '{"events":[{"type":"stat.add","data":{"stat":"xp","amount":1}}]}' })).status).toBe(200);
-    expect((await fetch(`${given.url}/v1/players/out-1`, { headers: { authorization: `Bearer ${GAME_KEY.slice(0, -1)}` } })).status).toBe(401);
+    expect((await fetchChecked(`${given.url}/v1/players/out-1/events`, { method: 'POST', headers, body: '{"events":[{"type":"stat.add","data":{"stat":"xp","amount":1}}]}' })).status).toBe(200);
+    expect((await fetchChecked(`${given.url}/v1/players/out-1`, { headers: { authorization: `Bearer ${GAME_KEY.slice(0, -1)}` } })).status).toBe(401);
     given.child.kill('SIGTERM');
     expect(await given.exited).toBe(0);
     expect(given.output()).toContain('stopped cleanly');

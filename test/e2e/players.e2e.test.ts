@@ -124,7 +124,6 @@ describe.each(SQL_KINDS)('players API on %s', (kind) => {
     const cases = [
       [{ type: 'item.grant', data: { item: 'potion', qty: 5 } }, { type: 'item.consume', data: { item: 'potion', qty: 7 } }],
       [statAdd('hp', -1)],
-      [{ type: 'stat.set', data: { stat: 'hp', value: -3 } }],
     ];
     for (const events of cases) {
       const res = await post('/v1/players/inv/events', { events });
@@ -135,6 +134,13 @@ describe.each(SQL_KINDS)('players API on %s', (kind) => {
     expect(state.seq).toBe(1);
     expect(state.items).toEqual({ potion: 1 });
     expect((await get('/v1/players/inv/events')).json().events).toHaveLength(1);
+  });
+
+  it('400 for a stat.set below 0: the request schema (and the document) allow 0 to 2^53−1', async () => {
+    const res = await post('/v1/players/inv-set/events', { events: [{ type: 'stat.set', data: { stat: 'hp', value: -3 } }] });
+    expect(res.statusCode).toBe(400);
+    expect(res.json().error.code).toBe('invalid_argument');
+    expect((await get('/v1/players/inv-set')).statusCode).toBe(404);
   });
 
   it('serializes concurrent appends on one player: 50 × stat.add 1 gives +50 and seq 50', async () => {

@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildServer } from '../../src/http/server.js';
 import { API_KEY, startTestRealm, type TestRealm } from '../helpers/realm.js';
 import { waitFor } from '../helpers/wait.js';
+import { fetchChecked } from '../helpers/contract.js';
 
 const DEADLINE_MS = 20_000;
 
@@ -107,7 +108,7 @@ describe('slow and broken clients', () => {
   });
 
   it('keeps serving everyone else', async () => {
-    const res = await fetch(`http://127.0.0.1:${port}/healthz`);
+    const res = await fetchChecked(`http://127.0.0.1:${port}/healthz`);
     expect(res.status).toBe(200);
   });
 

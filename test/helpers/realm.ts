@@ -9,6 +9,7 @@ import type { Clock } from '../../src/leaderboards/index.js';
 import { createRealm, type CreateRealmOptions, type Realm } from '../../src/realm.js';
 import { loadSettings, type EngineOptions } from '../../src/settings.js';
 import { openTestCluster, type SqlKind, type TestCluster } from './backends.js';
+import { checkInjects } from './contract.js';
 
 export const API_KEY = 'test-game-key-0123456789';
 export const ADMIN_KEY = 'test-admin-key-0123456789';
@@ -42,7 +43,8 @@ export async function startTestRealm(kind: SqlKind, options: TestRealmOptions = 
   Object.assign(settings.engine, options.engine);
   const sql = options.cluster ? await options.cluster.reopen() : cluster.cluster;
   const realm = await createRealm({ settings, logger: silentLogger, sql, processMetrics: false, relay: options.relay, clock: options.clock });
-  const app = await buildServer(realm);
+  // Every response the suites get is checked against /openapi.json.
+  const app = checkInjects(await buildServer(realm));
   let closed = false;
   return {
     realm,

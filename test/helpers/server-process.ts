@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { API_KEY, ADMIN_KEY } from './realm.js';
+import { checkFetched } from './contract.js';
 
 const BIN = fileURLToPath(new URL('../../bin/realmstate.js', import.meta.url));
 
@@ -63,12 +64,17 @@ export async function startServerProcess(env: Record<string, string>, timeoutMs 
 export const headers = { authorization: `Bearer ${API_KEY}`, 'content-type': 'application/json' };
 export const adminHeaders = { authorization: `Bearer ${ADMIN_KEY}`, 'content-type': 'application/json' };
 
+// Both check the response against the server's /openapi.json.
 export async function postJson(url: string, body: unknown): Promise<{ status: number; body: Record<string, unknown> }> {
   const res = await fetch(url, { method: 'POST', headers, body: JSON.stringify(body) });
-  return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+  const text = await res.text();
+  await checkFetched('POST', url, res, text);
+  return { status: res.status, body: JSON.parse(text) as Record<string, unknown> };
 }
 
 export async function getJson(url: string): Promise<{ status: number; body: Record<string, unknown>; headers: Headers }> {
   const res = await fetch(url, { headers });
-  return { status: res.status, body: (await res.json()) as Record<string, unknown>, headers: res.headers };
+  const text = await res.text();
+  await checkFetched('GET', url, res, text);
+  return { status: res.status, body: JSON.parse(text) as Record<string, unknown>, headers: res.headers };
 }

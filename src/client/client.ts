@@ -1,0 +1,261 @@
+// The typed client of the Realmstate HTTP API: one method per operation of /openapi.json, built on Node's own fetch.
+// fetch keeps connections alive and reuses them (undici's pool); each attempt has a timeout; 429 and 503 answers,
+// which the server gives before doing anything, are retried with exponential backoff, honouring Retry-After.
+import { apiErrorOf, RealmstateNetworkError, RealmstateTimeoutError, type ApiErrorBody } from './errors.js';
+import { OPERATIONS, type OperationId, type OperationInfo, type Operations, type RequestOf, type ResponseOf } from './operations.js';
+
+export interface RealmstateClientOptions {
+  /** Where the server listens, e.g. `http://127.0.0.1:8080`. */
+  baseUrl: string;
+  /** The game-server key (or the admin key, which also works on every game-server route). Needed on every /v1 route. */
+  apiKey?: string;
+  /** Give up on one attempt after this long. Default 10000 ms. */
+  timeoutMs?: number;
+  /** Retries after a 429 or 503 answer (nothing was written). Default 3; 0 turns retrying off. */
+  retries?: number;
+  /** Backoff before the first retry without Retry-After; doubles at each retry, with jitter. Default 100 ms. */
+  retryDelayMs?: number;
+  /** Longest wait before a retry. A longer Retry-After is not waited for: the error is thrown at once. Default 10000 ms. */
+  maxRetryDelayMs?: number;
+  /** Headers sent on every request (a user agent, a trace id). */
+  headers?: Record<string, string>;
+  /** The fetch to use. Default the global one (Node 20's undici, with keep-alive). */
+  fetch?: typeof fetch;
+}
+
+export const DEFAULT_CLIENT_OPTIONS = Object.freeze({ timeoutMs: 10_000, retries: 3, retryDelayMs: 100, maxRetryDelayMs: 10_000 });
+
+/** Options of one call. */
+export interface CallOptions {
+  /** Aborts the call (and its retries). */
+  signal?: AbortSignal;
+  /** This call's timeout per attempt, instead of the client's. */
+  timeoutMs?: number;
+}
+
+/** A whole answer: status, headers and body. */
+export interface Answer<K extends OperationId> {
+  status: number;
+  headers: Headers;
+  body: ResponseOf<K>;
+}
+
+type Q<K extends OperationId> = Operations[K]['query'];
+type B<K extends OperationId> = Operations[K]['body'];
+type R<K extends OperationId> = Promise<ResponseOf<K>>;
+
+export class RealmstateClient {
+  private readonly baseUrl: string;
+  private readonly options: Required<Omit<RealmstateClientOptions, 'apiKey' | 'headers' | 'baseUrl'>>;
+  private readonly headers: Record<string, string>;
+
+  constructor(options: RealmstateClientOptions) {
+    this.baseUrl = options.baseUrl.replace(/\/+$/, '');
+    this.options = {
+      timeoutMs: options.timeoutMs ?? DEFAULT_CLIENT_OPTIONS.timeoutMs,
+      retries: options.retries ?? DEFAULT_CLIENT_OPTIONS.retries,
+      retryDelayMs: options.retryDelayMs ?? DEFAULT_CLIENT_OPTIONS.retryDelayMs,
+      maxRetryDelayMs: options.maxRetryDelayMs ?? DEFAULT_CLIENT_OPTIONS.maxRetryDelayMs,
+      fetch: options.fetch ?? ((input, init) => fetch(input, init)),
+    };
+    this.headers = { accept: 'application/json', ...options.headers, ...(options.apiKey ? { authorization: `Bearer ${options.apiKey}` } : {}) };
+  }
+
+  // Players
+
+  /** Appends 1–100 events to a player, all or nothing; the first event creates the player. */
+  appendEvents(id: string, body: B<'appendEvents'>, options?: CallOptions): R<'appendEvents'> {
+    return this.body('appendEvents', { params: { id }, body }, options);
+  }
+
+  /** A player's state. `call('getPlayer', …)` also gives the x-realmstate-source header. */
+  getPlayer(id: string, query?: Q<'getPlayer'>, options?: CallOptions): R<'getPlayer'> {
+    return this.body('getPlayer', { params: { id }, query }, options);
+  }
+
+  /** Up to 1000 players at once; ids without a player are listed in `missing`. */
+  batchGetPlayers(ids: string[], options?: CallOptions): R<'batchGetPlayers'> {
+    return this.body('batchGetPlayers', { body: { ids } }, options);
+  }
+
+  /** A page of a player's event log: events after `after`, at most `limit`; `nextAfter` is null on the last page. */
+  listEvents(id: string, query?: Q<'listEvents'>, options?: CallOptions): R<'listEvents'> {
+    return this.body('listEvents', { params: { id }, query }, options);
+  }
+
+  /** The state after events 1..seq. */
+  getStateAt(id: string, seq: number, options?: CallOptions): R<'getStateAt'> {
+    return this.body('getStateAt', { params: { id }, query: { seq } }, options);
+  }
+
+  // Game config
+
+  /** The live game config; with `playerId`, that player's experiment overrides merged in. */
+  getConfig(query?: Q<'getConfig'>, options?: CallOptions): R<'getConfig'> {
+    return this.body('getConfig', { query }, options);
+  }
+
+  /** (admin) Version, hash and reloads of the live config. */
+  getConfigStatus(options?: CallOptions): R<'getConfigStatus'> {
+    return this.body('getConfigStatus', {}, options);
+  }
+
+  /** (admin) Re-reads the config file now; RealmstateApiError `rejected` when it is not valid. */
+  reloadConfig(options?: CallOptions): R<'reloadConfig'> {
+    return this.body('reloadConfig', {}, options);
+  }
+
+  // Leaderboards
+
+  /** (admin) Creates or replaces a leaderboard; its scores are kept. */
+  defineLeaderboard(board: string, definition: B<'defineLeaderboard'>, options?: CallOptions): R<'defineLeaderboard'> {
+    return this.body('defineLeaderboard', { params: { board }, body: definition }, options);
+  }
+
+  listLeaderboards(options?: CallOptions): R<'listLeaderboards'> {
+    return this.body('listLeaderboards', {}, options);
+  }
+
+  /** Submits a score; answers the stored score (after the board's operator) and the global rank. */
+  submitScore(board: string, body: B<'submitScore'>, options?: CallOptions): R<'submitScore'> {
+    return this.body('submitScore', { params: { board }, body }, options);
+  }
+
+  getTop(board: string, query?: Q<'getTop'>, options?: CallOptions): R<'getTop'> {
+    return this.body('getTop', { params: { board }, query }, options);
+  }
+
+  getPlayerScore(board: string, id: string, query?: Q<'getPlayerScore'>, options?: CallOptions): R<'getPlayerScore'> {
+    return this.body('getPlayerScore', { params: { board, id }, query }, options);
+  }
+
+  getAround(board: string, id: string, query?: Q<'getAround'>, options?: CallOptions): R<'getAround'> {
+    return this.body('getAround', { params: { board, id }, query }, options);
+  }
+
+  /** (admin) Rebuilds a board's season from PostgreSQL. */
+  rebuildLeaderboard(board: string, query?: Q<'rebuildLeaderboard'>, options?: CallOptions): R<'rebuildLeaderboard'> {
+    return this.body('rebuildLeaderboard', { params: { board }, query }, options);
+  }
+
+  // Operations
+
+  health(options?: CallOptions): R<'health'> {
+    return this.body('health', {}, options);
+  }
+
+  /** Which backends answer. Resolves on 503 too (with the backends that are down): see `ready`. */
+  readiness(options?: CallOptions): Promise<ResponseOf<'readiness'> & { ready: boolean }> {
+    return this.call('readiness', {}, options).then((a) => ({ ...a.body, ready: a.status === 200 }));
+  }
+
+  /** Prometheus text. */
+  metrics(options?: CallOptions): R<'metrics'> {
+    return this.body('metrics', {}, options);
+  }
+
+  openApi(options?: CallOptions): R<'openApi'> {
+    return this.body('openApi', {}, options);
+  }
+
+  /** Any operation by its operationId, with the whole answer (status, headers, body). */
+  async call<K extends OperationId>(operation: K, request: RequestOf<K>, options: CallOptions = {}): Promise<Answer<K>> {
+    const op: OperationInfo = OPERATIONS[operation];
+    const { params, query, body } = request as { params?: Record<string, string>; query?: Record<string, unknown>; body?: unknown };
+    const url = this.baseUrl + pathOf(op.path, params) + queryOf(query);
+    const headers: Record<string, string> = { ...this.headers };
+    if (op.contentType) headers.accept = op.contentType;
+    let payload: string | undefined;
+    if (body !== undefined) {
+      payload = JSON.stringify(body);
+      headers['content-type'] = 'application/json';
+    }
+    for (let attempt = 0; ; attempt++) {
+      const { status, headers: answerHeaders, text } = await this.attempt(operation, op.method, url, headers, payload, options);
+      if (status < 400 || op.answers?.includes(status)) return { status, headers: answerHeaders, body: parse(operation, op, status, text) as ResponseOf<K> };
+      const error = apiErrorOf(operation, status, errorBody(status, text));
+      const delay = attempt < this.options.retries && (status === 429 || status === 503) ? this.retryDelay(attempt, answerHeaders) : undefined;
+      if (delay === undefined) throw error;
+      await sleep(delay, options.signal);
+    }
+  }
+
+  private async body<K extends OperationId>(operation: K, request: RequestOf<K>, options: CallOptions | undefined): Promise<ResponseOf<K>> {
+    return (await this.call(operation, request, options)).body;
+  }
+
+  private async attempt(operation: string, method: string, url: string, headers: Record<string, string>, payload: string | undefined, options: CallOptions) {
+    const timeoutMs = options.timeoutMs ?? this.options.timeoutMs;
+    const timeout = AbortSignal.timeout(timeoutMs);
+    const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
+    try {
+      const res = await this.options.fetch(url, { method, headers, body: payload, signal });
+      // Reading the body to its end also hands the connection back to the pool for the next request.
+      return { status: res.status, headers: res.headers, text: await res.text() };
+    } catch (err) {
+      if (options.signal?.aborted) throw options.signal.reason;
+      if (timeout.aborted) throw new RealmstateTimeoutError(operation, timeoutMs);
+      throw new RealmstateNetworkError(operation, err);
+    }
+  }
+
+  /** How long to wait before retry number `attempt + 1`, or undefined when Retry-After asks for more than the cap. */
+  private retryDelay(attempt: number, headers: Headers): number | undefined {
+    const after = Number(headers.get('retry-after'));
+    if (Number.isFinite(after) && after > 0) {
+      const ms = after * 1000;
+      return ms > this.options.maxRetryDelayMs ? undefined : ms;
+    }
+    const backoff = this.options.retryDelayMs * 2 ** attempt;
+    // Full jitter in the upper half: clients that failed together do not all come back together.
+    return Math.min(this.options.maxRetryDelayMs, backoff / 2 + Math.random() * (backoff / 2));
+  }
+}
+
+function pathOf(template: string, params: Record<string, string> | undefined): string {
+  // ':' is legal in ids and in a path segment; keeping it literal keeps `{board}:rebuild` readable in logs.
+  return template.replace(/\{([^}]+)\}/g, (_, name: string) => encodeURIComponent(String(params?.[name] ?? '')).replace(/%3A/gi, ':'));
+}
+
+function queryOf(query: Record<string, unknown> | undefined): string {
+  if (!query) return '';
+  const search = new URLSearchParams();
+  for (const [key, value] of Object.entries(query)) if (value !== undefined) search.set(key, String(value));
+  const s = search.toString();
+  return s ? `?${s}` : '';
+}
+
+function parse(operation: string, op: OperationInfo, status: number, text: string): unknown {
+  if (op.contentType === 'text/plain') return text;
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (err) {
+    throw new RealmstateNetworkError(operation, new Error(`status ${status} with a body that is not JSON: ${text.slice(0, 200)}`, { cause: err }));
+  }
+}
+
+function errorBody(status: number, text: string): ApiErrorBody {
+  try {
+    const body = JSON.parse(text) as ApiErrorBody;
+    if (typeof body?.error?.code === 'string') return body;
+  } catch {
+    // Not the API's error shape (a proxy's page): described below.
+  }
+  return { error: { code: status >= 500 ? 'unavailable' : 'invalid_argument', message: `status ${status}: ${text.slice(0, 200)}` } };
+}
+
+function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(signal.reason as Error);
+    const timer = setTimeout(done, ms);
+    function done(): void {
+      signal?.removeEventListener('abort', abort);
+      resolve();
+    }
+    function abort(): void {
+      clearTimeout(timer);
+      reject(signal?.reason as Error);
+    }
+    signal?.addEventListener('abort', abort, { once: true });
+  });
+}
