@@ -1,6 +1,5 @@
 // The composition root: builds the backends the settings ask for and the services on top of them.
 // Only this file picks adapters; services see ports.
-import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { resolveApiKeys, type ApiKeys } from './api-keys.js';
 import { DeferredBus } from './backends/deferred-bus.js';
@@ -12,7 +11,7 @@ import { connectNats } from './backends/nats/nats-connection.js';
 import type { PlayerCache } from './backends/player-cache.js';
 import { MemorySortedSets } from './backends/memory/index.js';
 import { migrateCluster, PgCluster, PgliteCluster, type SqlCluster } from './backends/postgres/index.js';
-import { connectRedis, createRedisClient, describeRedis, RedisSortedSets } from './backends/redis/index.js';
+import { connectRedis, createRedis, describeRedis, RedisSortedSets, type RedisClient, type RedisTarget } from './backends/redis/index.js';
 import { RedisPlayerCache } from './backends/redis/redis-player-cache.js';
 import type { SortedSetStore } from './backends/sorted-set-port.js';
 import { OutboxRelay, ProjectionRunner, type Projection } from './events/index.js';
@@ -59,8 +58,8 @@ export interface RealmParts {
   /** The event stream (JetStream, or the in-process bus). */
   bus: EventBus;
   cache: PlayerCache;
-  /** Redis client of the cache and leaderboards, when REDIS_URL is set. */
-  redis: Redis | undefined;
+  /** Redis client of the cache and leaderboards, when REDIS_URL (a Redis) or REDIS_CLUSTER_NODES (a Redis Cluster) is set. */
+  redis: RedisClient | undefined;
   relay: OutboxRelay;
   projections: ProjectionRunner;
   config: GameConfig;
@@ -80,7 +79,7 @@ export class Realm implements RealmParts {
   readonly queries: PlayerQueries;
   readonly bus: EventBus;
   readonly cache: PlayerCache;
-  readonly redis: Redis | undefined;
+  readonly redis: RedisClient | undefined;
   readonly relay: OutboxRelay;
   readonly projections: ProjectionRunner;
   /** The live game config: `config.current`, `config.subscribe((next, prev) => …)`, `config.forPlayer(id)`, `config.reload()`. */
@@ -199,32 +198,39 @@ function openBus(settings: Settings, log: Logger): EventBus {
   return new DeferredBus(
     'jetstream',
     'NATS JetStream',
-    async () => JetStreamBus.open(await connectNats(url, { waitOnFirstConnect: true }), { stream: settings.natsStream, subjectPrefix: settings.natsSubjectPrefix }),
+    async () => JetStreamBus.open(await connectNats(url, { waitOnFirstConnect: true }), { stream: settings.natsStream, subjectPrefix: settings.natsSubjectPrefix, replicas: settings.natsReplicas }),
     (err) => log.warn({ err }, 'NATS JetStream is not reachable yet; events wait in the outbox'),
   );
+}
+
+/** The shared Redis of the deployment: a Redis Cluster (REDIS_CLUSTER_NODES), a Redis (REDIS_URL), or none. */
+export function mainRedisTarget(settings: Pick<Settings, 'redisUrl' | 'redisClusterNodes'>): RedisTarget | undefined {
+  if (settings.redisClusterNodes.length > 0) return { clusterNodes: settings.redisClusterNodes };
+  return settings.redisUrl;
 }
 
 interface BoardStores {
   stores: LeaderboardStores;
   /** Redis clients by readiness name (`redis`, `redis-<region>`). */
-  clients: Map<string, Redis>;
+  clients: Map<string, RedisClient>;
   description: string;
 }
 
-/** The leaderboards' sorted sets: Redis when REDIS_URL is set (a region may have its own), else in-process. */
+/** The leaderboards' sorted sets: Redis (or a Redis Cluster) when configured (a region may have its own), else in-process. */
 async function openBoardStores(settings: Settings, log: Logger): Promise<BoardStores> {
   const regionUrls = Object.entries(settings.redisRegionUrls);
-  if (!settings.redisUrl) {
-    if (regionUrls.length > 0) throw new Error('REDIS_REGION_URLS needs REDIS_URL too (the Redis of boards without regions and of unlisted regions)');
+  const mainTarget = mainRedisTarget(settings);
+  if (mainTarget === undefined) {
+    if (regionUrls.length > 0) throw new Error('REDIS_REGION_URLS needs REDIS_URL or REDIS_CLUSTER_NODES too (the Redis of boards without regions and of unlisted regions)');
     return { stores: { default: new MemorySortedSets() }, clients: new Map(), description: 'leaderboards: in-process sorted sets' };
   }
-  const clients = new Map<string, Redis>();
-  const open = (name: string, url: string): SortedSetStore => {
-    const client = createRedisClient(url, { name: `realmstate-${name}` });
+  const clients = new Map<string, RedisClient>();
+  const open = (name: string, target: RedisTarget): SortedSetStore => {
+    const client = createRedis(target, { name: `realmstate-${name}` });
     clients.set(name, client);
-    return new RedisSortedSets(client, { keyPrefix: settings.redisKeyPrefix, label: `${name} (${describeRedis(url)})` });
+    return new RedisSortedSets(client, { keyPrefix: settings.redisKeyPrefix, label: `${name} (${describeRedis(target)})` });
   };
-  const main = open('redis', settings.redisUrl);
+  const main = open('redis', mainTarget);
   const regions: Record<string, SortedSetStore> = {};
   for (const [region, url] of regionUrls) regions[region] = url === settings.redisUrl ? main : open(`redis-${region}`, url);
   await Promise.all([...clients].map(async ([name, client]) => {
@@ -232,7 +238,7 @@ async function openBoardStores(settings: Settings, log: Logger): Promise<BoardSt
     if (!(await connectRedis(client))) log.warn({ redis: name }, 'Redis does not answer yet; leaderboards on it are unavailable until it does');
   }));
   const listed = regionUrls.map(([region, url]) => `${region}=${describeRedis(url)}`).join(', ');
-  return { stores: { default: main, regions }, clients, description: `leaderboards: Redis ${describeRedis(settings.redisUrl)}${listed ? `, regions ${listed}` : ''}` };
+  return { stores: { default: main, regions }, clients, description: `leaderboards: Redis ${describeRedis(mainTarget)}${listed ? `, regions ${listed}` : ''}` };
 }
 
 export async function createRealm(options: CreateRealmOptions = {}): Promise<Realm> {
@@ -334,8 +340,9 @@ function statBoardsProjection(leaderboards: LeaderboardService, queries: PlayerQ
 /** The game config of settings.configFile, announcing accepted changes over Redis when there is one, else NATS. */
 async function openGameConfig(settings: Settings, log: Logger, metrics: Metrics): Promise<GameConfig> {
   let broadcast: Broadcast | undefined;
-  if (settings.configFile !== undefined && settings.redisUrl) {
-    broadcast = new RedisBroadcast(settings.redisUrl, `${settings.redisKeyPrefix}config`);
+  const redisTarget = mainRedisTarget(settings);
+  if (settings.configFile !== undefined && redisTarget !== undefined) {
+    broadcast = new RedisBroadcast(redisTarget, `${settings.redisKeyPrefix}config`);
   } else if (settings.configFile !== undefined && settings.natsUrl) {
     // Not under the events prefix: the JetStream stream would store these. Deployments sharing a NATS server hear
     // each other's announcements; that costs a re-read of the file, never a wrong config (each trusts its own file).
@@ -352,6 +359,6 @@ async function openGameConfig(settings: Settings, log: Logger, metrics: Metrics)
 function describeConfig(config: GameConfig, settings: Settings): string {
   if (config.file === undefined) return 'game config: built-in defaults';
   const { version, hash } = config.current;
-  const announced = settings.redisUrl ? 'announced over Redis' : settings.natsUrl ? 'announced over NATS' : 'not announced (no Redis or NATS)';
+  const announced = mainRedisTarget(settings) !== undefined ? 'announced over Redis' : settings.natsUrl ? 'announced over NATS' : 'not announced (no Redis or NATS)';
   return `game config: ${config.file} version ${version} hash ${hash}, changes ${announced}`;
 }
