@@ -160,7 +160,7 @@ export class PrivateRedisCluster {
 
   async stop(): Promise<void> {
     await Promise.all(this.children.map((child) => {
-      if (child.exitCode !== null) return Promise.resolve();
+      if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
       const exited = new Promise((r) => child.once('exit', r));
       child.kill('SIGKILL');
       return exited;
