@@ -87,6 +87,8 @@ export class Realm implements RealmParts {
   readonly leaderboards: LeaderboardService;
 
   private readonly checks = new Map<string, Check>();
+  /** Backends whose loss degrades the instance without making it unready (a leaderboard region's Redis). */
+  private readonly optionalChecks = new Set<string>();
   /** Run in reverse order of registration on close: what was built last stops first. */
   private readonly closers: Array<{ name: string; close: () => Promise<unknown> }> = [];
   private readonly descriptions: string[] = [];
@@ -122,9 +124,16 @@ export class Realm implements RealmParts {
     if (this.bus.kind === 'jetstream') this.addReadinessCheck('nats', () => this.bus.ping());
   }
 
-  /** Adds a backend to /readyz: `check` resolves when the backend answers. */
-  addReadinessCheck(name: string, check: Check): void {
+  /** Adds a backend to /readyz: `check` resolves when the backend answers. An optional one is reported but does not make the instance unready. */
+  addReadinessCheck(name: string, check: Check, options: { optional?: boolean } = {}): void {
     this.checks.set(name, check);
+    if (options.optional) this.optionalChecks.add(name);
+    else this.optionalChecks.delete(name);
+  }
+
+  /** Whether the instance should take traffic: every backend that is not optional is up. */
+  isReady(backends: Record<string, BackendStatus>): boolean {
+    return Object.entries(backends).every(([name, status]) => status === 'up' || this.optionalChecks.has(name));
   }
 
   /** Registers a step of the shutdown; steps run in reverse order of registration. */
@@ -280,7 +289,8 @@ export async function createRealm(options: CreateRealmOptions = {}): Promise<Rea
     const leaderboards = new LeaderboardService({ stores: boards.stores, sql, router, metrics, log, clock: options.clock, shutdownTimeoutMs: settings.engine.shutdownTimeoutMs });
     closeSteps.push({ name: 'leaderboards', close: () => leaderboards.close() });
     const realm = new Realm({ settings, log, metrics, keys, sql, router, players, queries, bus, cache, redis, relay, projections, config, leaderboards });
-    for (const [name, client] of boards.clients) realm.addReadinessCheck(name, () => client.ping());
+    // A region's own Redis down takes only that region's boards down: reported, but the instance stays ready.
+    for (const [name, client] of boards.clients) realm.addReadinessCheck(name, () => client.ping(), { optional: name !== 'redis' });
     realm.describeBackend(boards.description);
     realm.describeBackend(describeConfig(config, settings));
     // Closed in reverse: the config stops first, players flush, the relay publishes what they committed, the

@@ -10,10 +10,10 @@ export function opsRoutes(app: FastifyInstance, realm: Realm, version: string): 
     handler: async () => ({ status: 'ok' }),
   });
   defineRoute(app, {
-    method: 'GET', url: '/readyz', summary: 'Readiness: 200 when every backend answers, else 503', tag: 'operations', access: 'public', errors: [503],
+    method: 'GET', url: '/readyz', summary: 'Readiness: every backend with its status; 503 when one the instance needs is down (a single leaderboard region is not)', tag: 'operations', access: 'public', errors: [503],
     handler: async (_req, reply) => {
       const backends = await realm.readiness();
-      const ready = Object.values(backends).every((s) => s === 'up');
+      const ready = realm.isReady(backends);
       void reply.status(ready ? 200 : 503);
       return { backends };
     },
