@@ -38,12 +38,14 @@ interface Share {
   /** Until then, checks are refused without asking the store (it said the bucket is empty). */
   deniedUntil: number;
   refill?: Promise<void>;
+  /** Checks waiting for the next refill: it asks for at least as many tokens. */
+  waiters: number;
   /** The last refill failed: use the local bucket. */
   storeFailed: boolean;
 }
 
 const OK: TakeResult = Object.freeze({ ok: true });
-const MAX_ROUNDS = 10;
+const MAX_ROUNDS = 20;
 
 export class SharedTokenBuckets {
   private readonly shares = new Map<string, Share>();
@@ -78,9 +80,11 @@ export class SharedTokenBuckets {
         const got = await this.fetch(key, share, { perSecond: limits.perSecond, capacity }, 1);
         if (got === undefined) return this.local.take(key, limits);
         if (got > 0) return OK;
-        continue;
+        return { ok: false, retryAfterSeconds: Math.max(1, Math.ceil((share.deniedUntil - this.now()) / 1000)) };
       }
-      share.refill ??= this.refill(key, share, { perSecond: limits.perSecond, capacity }, batch);
+      share.waiters++;
+      // Started after the current microtasks, so the checks arriving together share one call sized for all of them.
+      share.refill ??= Promise.resolve().then(() => this.refill(key, share, { perSecond: limits.perSecond, capacity }, batch));
       await share.refill;
       if (share.storeFailed) return this.local.take(key, limits);
     }
@@ -92,7 +96,7 @@ export class SharedTokenBuckets {
     if (share) {
       this.shares.delete(key);
     } else {
-      share = { allowance: 0, expiresAt: 0, deniedUntil: 0, storeFailed: false };
+      share = { allowance: 0, expiresAt: 0, deniedUntil: 0, storeFailed: false, waiters: 0 };
     }
     // Re-inserted on every use: the least recently used come first and are dropped first.
     this.shares.set(key, share);
@@ -104,7 +108,9 @@ export class SharedTokenBuckets {
     return share;
   }
 
-  private async refill(key: string, share: Share, limits: { perSecond: number; capacity: number }, n: number): Promise<void> {
+  private async refill(key: string, share: Share, limits: { perSecond: number; capacity: number }, batch: number): Promise<void> {
+    const n = Math.min(limits.capacity, Math.max(batch, share.waiters));
+    share.waiters = 0;
     try {
       const granted = await this.fetch(key, share, limits, n);
       if (granted !== undefined && granted > 0) {
@@ -121,7 +127,8 @@ export class SharedTokenBuckets {
     try {
       const { granted, retryAfterMs } = await this.store.take(`${this.name}:${key}`, limits, n);
       share.storeFailed = false;
-      if (granted === 0) share.deniedUntil = this.now() + Math.max(1, retryAfterMs);
+      // Fewer than asked: the fleet's bucket is empty until the next token.
+      if (granted < n) share.deniedUntil = this.now() + Math.max(1, retryAfterMs);
       return granted;
     } catch (err) {
       share.storeFailed = true;

@@ -1,8 +1,9 @@
 // Realmstate on a 3-master Redis Cluster of the test's own (REDIS_CLUSTER_NODES): boards whose hash tags land on
 // different masters, a slot moved under load (ASK, then MOVED, followed by the client), the player cache shared by
-// two realms, and config announcements over the cluster's pub/sub.
+// two realms, config announcements over the cluster's pub/sub, and the fleet's rate-limit buckets.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RedisBroadcast } from '../../src/backends/redis/redis-broadcast.js';
+import { RedisTokenBuckets } from '../../src/backends/redis/redis-token-buckets.js';
 import { auth, adminAuth, startTestRealm, type TestRealm } from '../helpers/realm.js';
 import { deleteClusterKeys, keySlot, PrivateRedisCluster } from '../helpers/redis-cluster.js';
 import { uniquePrefix } from '../helpers/redis.js';
@@ -78,7 +79,7 @@ describe('Redis Cluster', () => {
     };
     const clients = Array.from({ length: 4 }, (_, i) => client(i));
     await waitFor(() => accepted >= 20, 'submissions before the move');
-    await cluster.moveSlot(keySlot(setKey(board)), to, () => new Promise((r) => setTimeout(r, 30)));
+    await cluster.moveSlot(keySlot(setKey(board)), to, () => new Promise((r) => setTimeout(r, 10)));
     const afterMove = accepted;
     await waitFor(() => accepted >= afterMove + 20, 'submissions after the move');
     moving = false;
@@ -106,6 +107,25 @@ describe('Redis Cluster', () => {
       expect(one.json().stats.xp).toBe(8);
     } finally {
       await other.close();
+    }
+  });
+
+  it('keeps the fleet\'s rate-limit buckets on the cluster, each on the master of its own slot', async () => {
+    const client = await cluster.client();
+    try {
+      const store = new RedisTokenBuckets(client, { keyPrefix: prefix });
+      const ports = new Set<number>();
+      for (let i = 0; i < 12; i++) {
+        const bucket = `player:rl-${i}`;
+        expect(await store.take(bucket, { perSecond: 1, capacity: 3 }, 2)).toEqual({ granted: 2, retryAfterMs: 0 });
+        const next = await store.take(bucket, { perSecond: 1, capacity: 3 }, 5);
+        expect(next.granted).toBe(1);
+        expect(next.retryAfterMs).toBeGreaterThan(0);
+        ports.add(await cluster.portOf(`${prefix}rl:{${bucket}}`));
+      }
+      expect(ports.size).toBe(3);
+    } finally {
+      client.disconnect();
     }
   });
 

@@ -66,7 +66,8 @@ export function createRedisCluster(nodes: readonly string[], options: RedisClien
     // Commands to one node are sent together; the cache's reads of many players fan out over the nodes this way.
     enableAutoPipelining: true,
     clusterRetryStrategy: retryStrategy,
-    maxRedirections: 16,
+    // TRYAGAIN (a script whose keys are split between two masters mid-migration) is retried every 100 ms, up to 5 s.
+    maxRedirections: 50,
     retryDelayOnFailover: 100,
     retryDelayOnClusterDown: 100,
     retryDelayOnTryAgain: 100,
