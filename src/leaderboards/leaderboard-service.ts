@@ -331,17 +331,21 @@ export class LeaderboardService {
    * `write` (a score write in flight) pauses meanwhile, so the rebuild does not wait for it.
    */
   private async onSet<T>(board: Board, season: string, call: () => Promise<T>, write?: InflightWrite): Promise<T> {
+    let restoreError: unknown;
     for (let attempt = 1; ; attempt++) {
       try {
         return await call();
       } catch (err) {
-        if (!isSetMissing(err) || attempt >= MAX_RESTORE_ATTEMPTS) throw err;
+        // Still missing after the rebuilds: why the rebuild failed says more than "missing".
+        if (!isSetMissing(err) || attempt >= MAX_RESTORE_ATTEMPTS) throw isSetMissing(err) && restoreError !== undefined ? restoreError : err;
       }
       write?.pause();
       try {
         // A part of the board may be down and fail its rebuild; the call is retried anyway, since its own set may
         // have been rebuilt.
-        await this.restore(board, season, false).catch(() => {});
+        await this.restore(board, season, false).catch((err: unknown) => {
+          restoreError = err;
+        });
       } finally {
         write?.resume();
       }
