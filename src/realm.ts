@@ -1,6 +1,5 @@
 // The composition root: builds the backends the settings ask for and the services on top of them.
 // Only this file picks adapters; services see ports.
-import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { resolveApiKeys, type ApiKeys } from './api-keys.js';
 import { DeferredBus } from './backends/deferred-bus.js';
@@ -12,7 +11,7 @@ import { connectNats } from './backends/nats/nats-connection.js';
 import type { PlayerCache } from './backends/player-cache.js';
 import { MemorySortedSets } from './backends/memory/index.js';
 import { migrateCluster, PgCluster, PgliteCluster, type SqlCluster } from './backends/postgres/index.js';
-import { connectRedis, createRedisClient, describeRedis, RedisSortedSets } from './backends/redis/index.js';
+import { connectRedis, createRedis, describeRedis, RedisSortedSets, type RedisClient, type RedisTarget } from './backends/redis/index.js';
 import { RedisPlayerCache } from './backends/redis/redis-player-cache.js';
 import type { SortedSetStore } from './backends/sorted-set-port.js';
 import { OutboxRelay, ProjectionRunner, type Projection } from './events/index.js';
@@ -63,8 +62,8 @@ export interface RealmParts {
   /** The event stream (JetStream, or the in-process bus). */
   bus: EventBus;
   cache: PlayerCache;
-  /** Redis client of the cache and leaderboards, when REDIS_URL is set. */
-  redis: Redis | undefined;
+  /** Redis client of the cache and leaderboards, when REDIS_URL (a Redis) or REDIS_CLUSTER_NODES (a Redis Cluster) is set. */
+  redis: RedisClient | undefined;
   relay: OutboxRelay;
   projections: ProjectionRunner;
   config: GameConfig;
@@ -85,7 +84,7 @@ export class Realm implements RealmParts {
   readonly queries: PlayerQueries;
   readonly bus: EventBus;
   readonly cache: PlayerCache;
-  readonly redis: Redis | undefined;
+  readonly redis: RedisClient | undefined;
   readonly relay: OutboxRelay;
   readonly projections: ProjectionRunner;
   /** The live game config: `config.current`, `config.subscribe((next, prev) => …)`, `config.forPlayer(id)`, `config.reload()`. */
@@ -95,6 +94,8 @@ export class Realm implements RealmParts {
   readonly anticheat: Anticheat;
 
   private readonly checks = new Map<string, Check>();
+  /** Backends whose loss degrades the instance without making it unready (a leaderboard region's Redis). */
+  private readonly optionalChecks = new Set<string>();
   /** Run in reverse order of registration on close: what was built last stops first. */
   private readonly closers: Array<{ name: string; close: () => Promise<unknown> }> = [];
   /** Parts of the start-up line; a function is read when the line is written (a backend still connecting). */
@@ -132,9 +133,16 @@ export class Realm implements RealmParts {
     if (this.bus.kind === 'jetstream') this.addReadinessCheck('nats', () => this.bus.ping());
   }
 
-  /** Adds a backend to /readyz: `check` resolves when the backend answers. */
-  addReadinessCheck(name: string, check: Check): void {
+  /** Adds a backend to /readyz: `check` resolves when the backend answers. An optional one is reported but does not make the instance unready. */
+  addReadinessCheck(name: string, check: Check, options: { optional?: boolean } = {}): void {
     this.checks.set(name, check);
+    if (options.optional) this.optionalChecks.add(name);
+    else this.optionalChecks.delete(name);
+  }
+
+  /** Whether the instance should take traffic: every backend that is not optional is up. */
+  isReady(backends: Record<string, BackendStatus>): boolean {
+    return Object.entries(backends).every(([name, status]) => status === 'up' || this.optionalChecks.has(name));
   }
 
   /** Registers a step of the shutdown; steps run in reverse order of registration. */
@@ -208,7 +216,7 @@ function openBus(settings: Settings, log: Logger): EventBus {
   const bus = new DeferredBus(
     'jetstream',
     'NATS JetStream',
-    async () => JetStreamBus.open(await connectNats(url, { waitOnFirstConnect: true }), { stream: settings.natsStream, subjectPrefix: settings.natsSubjectPrefix }),
+    async () => JetStreamBus.open(await connectNats(url, { waitOnFirstConnect: true }), { stream: settings.natsStream, subjectPrefix: settings.natsSubjectPrefix, replicas: settings.natsReplicas }),
     (err) => log.warn({ err }, 'NATS JetStream is not reachable yet; events wait in the outbox'),
   );
   // The start-up line may have said "connecting": say when it is connected.
@@ -216,27 +224,34 @@ function openBus(settings: Settings, log: Logger): EventBus {
   return bus;
 }
 
+/** The shared Redis of the deployment: a Redis Cluster (REDIS_CLUSTER_NODES), a Redis (REDIS_URL), or none. */
+export function mainRedisTarget(settings: Pick<Settings, 'redisUrl' | 'redisClusterNodes'>): RedisTarget | undefined {
+  if (settings.redisClusterNodes.length > 0) return { clusterNodes: settings.redisClusterNodes };
+  return settings.redisUrl;
+}
+
 interface BoardStores {
   stores: LeaderboardStores;
   /** Redis clients by readiness name (`redis`, `redis-<region>`). */
-  clients: Map<string, Redis>;
+  clients: Map<string, RedisClient>;
   description: string;
 }
 
-/** The leaderboards' sorted sets: Redis when REDIS_URL is set (a region may have its own), else in-process. */
+/** The leaderboards' sorted sets: Redis (or a Redis Cluster) when configured (a region may have its own), else in-process. */
 async function openBoardStores(settings: Settings, log: Logger): Promise<BoardStores> {
   const regionUrls = Object.entries(settings.redisRegionUrls);
-  if (!settings.redisUrl) {
-    if (regionUrls.length > 0) throw new Error('REDIS_REGION_URLS needs REDIS_URL too (the Redis of boards without regions and of unlisted regions)');
+  const mainTarget = mainRedisTarget(settings);
+  if (mainTarget === undefined) {
+    if (regionUrls.length > 0) throw new Error('REDIS_REGION_URLS needs REDIS_URL or REDIS_CLUSTER_NODES too (the Redis of boards without regions and of unlisted regions)');
     return { stores: { default: new MemorySortedSets() }, clients: new Map(), description: 'leaderboards: in-process sorted sets' };
   }
-  const clients = new Map<string, Redis>();
-  const open = (name: string, url: string): SortedSetStore => {
-    const client = createRedisClient(url, { name: `realmstate-${name}` });
+  const clients = new Map<string, RedisClient>();
+  const open = (name: string, target: RedisTarget): SortedSetStore => {
+    const client = createRedis(target, { name: `realmstate-${name}` });
     clients.set(name, client);
-    return new RedisSortedSets(client, { keyPrefix: settings.redisKeyPrefix, label: `${name} (${describeRedis(url)})` });
+    return new RedisSortedSets(client, { keyPrefix: settings.redisKeyPrefix, label: `${name} (${describeRedis(target)})` });
   };
-  const main = open('redis', settings.redisUrl);
+  const main = open('redis', mainTarget);
   const regions: Record<string, SortedSetStore> = {};
   for (const [region, url] of regionUrls) regions[region] = url === settings.redisUrl ? main : open(`redis-${region}`, url);
   await Promise.all([...clients].map(async ([name, client]) => {
@@ -244,7 +259,7 @@ async function openBoardStores(settings: Settings, log: Logger): Promise<BoardSt
     if (!(await connectRedis(client))) log.warn({ redis: name }, 'Redis does not answer yet; leaderboards on it are unavailable until it does');
   }));
   const listed = regionUrls.map(([region, url]) => `${region}=${describeRedis(url)}`).join(', ');
-  return { stores: { default: main, regions }, clients, description: `leaderboards: Redis ${describeRedis(settings.redisUrl)}${listed ? `, regions ${listed}` : ''}` };
+  return { stores: { default: main, regions }, clients, description: `leaderboards: Redis ${describeRedis(mainTarget)}${listed ? `, regions ${listed}` : ''}` };
 }
 
 export async function createRealm(options: CreateRealmOptions = {}): Promise<Realm> {
@@ -288,7 +303,8 @@ export async function createRealm(options: CreateRealmOptions = {}): Promise<Rea
     const anticheat = await openAnticheat(settings, log, { sql, config, players, queries, leaderboards, metrics, redis });
     closeSteps.push({ name: 'anticheat', close: () => anticheat.close() });
     const realm = new Realm({ settings, log, metrics, keys, sql, router, players, queries, bus, cache, redis, relay, projections, config, leaderboards, anticheat });
-    for (const [name, client] of boards.clients) realm.addReadinessCheck(name, () => client.ping());
+    // A region's own Redis down takes only that region's boards down: reported, but the instance stays ready.
+    for (const [name, client] of boards.clients) realm.addReadinessCheck(name, () => client.ping(), { optional: name !== 'redis' });
     realm.describeBackend(boards.description);
     realm.describeBackend(describeConfig(config, settings));
     // Closed in reverse: the config stops first, players flush, the relay publishes what they committed, the
@@ -364,7 +380,8 @@ async function openAnticheat(
         log.warn({ err }, 'NATS is not reachable; anti-cheat flags are not published there');
       }
     }
-    if (settings.redisUrl) return new RedisBroadcast(settings.redisUrl, `${settings.redisKeyPrefix}anticheat.${name}`);
+    const redisTarget = mainRedisTarget(settings);
+    if (redisTarget) return new RedisBroadcast(redisTarget, `${settings.redisKeyPrefix}anticheat.${name}`);
     if (settings.natsUrl) {
       try {
         return new NatsBroadcast(await connectNats(settings.natsUrl, { name: `realmstate-anticheat-${name}` }), `realmstate.anticheat.${name}`, { ownsConnection: true });
@@ -374,15 +391,16 @@ async function openAnticheat(
     }
     return name === 'flagged' ? new MemoryBroadcastHub().broadcast() : undefined;
   };
-  const windows = parts.redis ? new RedisRateWindows(parts.redis, settings.redisKeyPrefix, describeRedis(settings.redisUrl ?? '')) : new MemoryRateWindows();
+  const windows = parts.redis ? new RedisRateWindows(parts.redis, settings.redisKeyPrefix, describeRedis(mainRedisTarget(settings) ?? '')) : new MemoryRateWindows();
   return new Anticheat({ ...parts, windows, banBroadcast: await channel('bans'), flagged: await channel('flagged'), log });
 }
 
 /** The game config of settings.configFile, announcing accepted changes over Redis when there is one, else NATS. */
 async function openGameConfig(settings: Settings, log: Logger, metrics: Metrics): Promise<GameConfig> {
   let broadcast: Broadcast | undefined;
-  if (settings.configFile !== undefined && settings.redisUrl) {
-    broadcast = new RedisBroadcast(settings.redisUrl, `${settings.redisKeyPrefix}config`);
+  const redisTarget = mainRedisTarget(settings);
+  if (settings.configFile !== undefined && redisTarget !== undefined) {
+    broadcast = new RedisBroadcast(redisTarget, `${settings.redisKeyPrefix}config`);
   } else if (settings.configFile !== undefined && settings.natsUrl) {
     // Not under the events prefix: the JetStream stream would store these. Deployments sharing a NATS server hear
     // each other's announcements; that costs a re-read of the file, never a wrong config (each trusts its own file).
@@ -399,6 +417,6 @@ async function openGameConfig(settings: Settings, log: Logger, metrics: Metrics)
 function describeConfig(config: GameConfig, settings: Settings): string {
   if (config.file === undefined) return 'game config: built-in defaults';
   const { version, hash } = config.current;
-  const announced = settings.redisUrl ? 'announced over Redis' : settings.natsUrl ? 'announced over NATS' : 'not announced (no Redis or NATS)';
+  const announced = mainRedisTarget(settings) !== undefined ? 'announced over Redis' : settings.natsUrl ? 'announced over NATS' : 'not announced (no Redis or NATS)';
   return `game config: ${config.file} version ${version} hash ${hash}, changes ${announced}`;
 }

@@ -57,10 +57,15 @@ export interface Settings {
   /** Number of shards: the number of DATABASE_URLS, else REALMSTATE_SHARDS (default 4). */
   shards: number;
   redisUrl: string | undefined;
+  /** Seed nodes of a Redis Cluster (`host:port`), used instead of REDIS_URL; empty when not set. */
+  redisClusterNodes: string[];
   redisRegionUrls: Record<string, string>;
   /** Prefix of every Redis key, so several deployments or tests can share one Redis. Default `rs:`. */
   redisKeyPrefix: string;
+  /** One NATS server, or a comma-separated list of the servers of a NATS cluster. */
   natsUrl: string | undefined;
+  /** Replicas of the JetStream stream when Realmstate creates it (1, 3 or 5 on a cluster). Default 1. */
+  natsReplicas: number;
   /** JetStream stream that receives the events. Default `REALMSTATE_EVENTS`. */
   natsStream: string;
   /** Subject prefix of published events: `<prefix>.<type>`. Default `realmstate.events`. */
@@ -111,9 +116,11 @@ export const ENV_VARS: readonly EnvVar[] = [
   { name: 'DATABASE_REPLICA_URLS', default: '(none)', doc: 'comma-separated replica URLs, one per shard (empty entry: no replica)' },
   { name: 'REALMSTATE_SHARDS', default: '4', doc: 'shard count in embedded mode (one schema each); must match DATABASE_URLS when both are set' },
   { name: 'REDIS_URL', default: '(in-process)', doc: 'Redis for the cache and leaderboards' },
+  { name: 'REDIS_CLUSTER_NODES', default: '(none)', doc: '`host:port,…`: seed nodes of a Redis Cluster, used instead of REDIS_URL' },
   { name: 'REDIS_REGION_URLS', default: '(REDIS_URL)', doc: '`region=url,…`: a Redis per leaderboard region' },
   { name: 'REDIS_KEY_PREFIX', default: 'rs:', doc: 'prefix of every Redis key' },
-  { name: 'NATS_URL', default: '(in-process bus)', doc: 'NATS server with JetStream for the event stream' },
+  { name: 'NATS_URL', default: '(in-process bus)', doc: 'NATS server with JetStream for the event stream; a comma-separated list for a NATS cluster' },
+  { name: 'REALMSTATE_NATS_REPLICAS', default: '1', doc: 'replicas of the JetStream stream when Realmstate creates it (3 on a 3-server cluster)' },
   { name: 'REALMSTATE_NATS_STREAM', default: 'REALMSTATE_EVENTS', doc: 'JetStream stream name' },
   { name: 'REALMSTATE_NATS_SUBJECT_PREFIX', default: 'realmstate.events', doc: 'events go to `<prefix>.<type>`' },
   { name: 'REALMSTATE_CONFIG', default: '(built-in defaults)', doc: 'game config YAML file, hot reloaded' },
@@ -215,7 +222,19 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     const url = parseUrl(problems, `REDIS_REGION_URLS (${region})`, pair.slice(eq + 1).trim(), ['redis:', 'rediss:']);
     if (url !== undefined) redisRegionUrls[region] = url;
   }
-  const natsUrl = env.NATS_URL?.trim() ? parseUrl(problems, 'NATS_URL', env.NATS_URL.trim(), ['nats:', 'tls:']) : undefined;
+  const redisClusterNodes = splitList(env.REDIS_CLUSTER_NODES);
+  for (const node of redisClusterNodes) {
+    const m = /^(?:rediss?:\/\/(?:[^@/]*@)?)?(\[[0-9a-fA-F:]+\]|[A-Za-z0-9_.-]+):(\d{1,5})\/?$/.exec(node);
+    if (!m || Number(m[2]) < 1 || Number(m[2]) > 65535) problems.push(`REDIS_CLUSTER_NODES: "${redact(node)}" must be host:port`);
+  }
+  if (redisClusterNodes.length > 0 && redisUrl !== undefined) problems.push('REDIS_CLUSTER_NODES and REDIS_URL are both set: give one (REDIS_CLUSTER_NODES for a Redis Cluster)');
+
+  const natsServers = splitList(env.NATS_URL);
+  const natsParsed = natsServers.map((u) => parseUrl(problems, 'NATS_URL', u, ['nats:', 'tls:']));
+  const natsUrl = natsServers.length > 0 && natsParsed.every((u) => u !== undefined) ? natsServers.join(',') : undefined;
+  const natsReplicas = parseInteger(problems, 'REALMSTATE_NATS_REPLICAS', env.REALMSTATE_NATS_REPLICAS, 1, 1);
+  if (natsReplicas > 5) problems.push(`REALMSTATE_NATS_REPLICAS: ${natsReplicas} is more than JetStream's 5`);
+  if (env.REALMSTATE_NATS_REPLICAS?.trim() && natsUrl === undefined) problems.push('REALMSTATE_NATS_REPLICAS needs NATS_URL');
 
   const natsStream = env.REALMSTATE_NATS_STREAM?.trim() || 'REALMSTATE_EVENTS';
   if (!PLAIN_NAME.test(natsStream)) problems.push(`REALMSTATE_NATS_STREAM: "${natsStream}" must be 1–64 of A-Z a-z 0-9 _ -`);
@@ -255,9 +274,11 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     databaseReplicaUrls,
     shards,
     redisUrl,
+    redisClusterNodes,
     redisRegionUrls,
     redisKeyPrefix: env.REDIS_KEY_PREFIX ?? 'rs:',
     natsUrl,
+    natsReplicas,
     natsStream,
     natsSubjectPrefix,
     configFile: env.REALMSTATE_CONFIG?.trim() ? resolve(env.REALMSTATE_CONFIG.trim()) : undefined,

@@ -8,6 +8,7 @@ import { lbEmbeddedScenario } from './lb-embedded.js';
 import { lbRankScenario } from './lb-rank.js';
 import { lbRegionsScenario } from './lb-regions.js';
 import { lbSubmitScenario } from './lb-submit.js';
+import { rateLimitScenario } from './rate-limit.js';
 import { readPathScenario } from './read-path.js';
 import { streamLagScenario } from './stream-lag.js';
 import { snapshotScenario } from './snapshot-load.js';
@@ -26,4 +27,5 @@ export const SCENARIOS: Scenario[] = [
   lbRegionsScenario,
   lbEmbeddedScenario,
   anticheatScenario,
+  rateLimitScenario,
 ];

@@ -30,7 +30,7 @@ export interface GameLimits {
 }
 
 export const DEFAULT_LIMITS: Readonly<GameLimits> = Object.freeze({
-  rateLimits: Object.freeze({ perKeyPerSecond: 1000, perPlayerPerSecond: 20, burst: 50 }),
+  rateLimits: Object.freeze({ perKeyPerSecond: 50_000, perPlayerPerSecond: 20, burst: 50 }),
   scores: Object.freeze({}),
 });
 

@@ -6,6 +6,7 @@ import { installAuth } from './auth.js';
 import { clientErrorHandler, MAX_HEADER_BYTES } from './client-errors.js';
 import { installClosingGuard } from './closing-guard.js';
 import { frameworkErrorHandler, installErrorHandling } from './error-handler.js';
+import { RedisTokenBuckets } from '../backends/redis/redis-token-buckets.js';
 import { installRateLimits, type RateLimitOptions } from './rate-limit.js';
 import { zodValidatorCompiler } from './route-spec.js';
 import { configRoutes } from './routes/config.js';
@@ -36,6 +37,23 @@ export const DEFAULT_SERVER_OPTIONS: Readonly<Required<Omit<ServerOptions, 'rate
   timeoutCheckIntervalMs: 1000,
 });
 
+/** With Redis, the rate limits hold for the whole fleet (a bucket per key and player in Redis); without, per process. */
+function fleetRateLimits(realm: Realm): RateLimitOptions {
+  const redis = realm.redis;
+  if (!redis) return {};
+  let warnedAt = 0;
+  return {
+    shared: new RedisTokenBuckets(redis, { keyPrefix: realm.settings.redisKeyPrefix }),
+    sharedOptions: {
+      onStoreError: (err) => {
+        if (Date.now() - warnedAt < 10_000) return;
+        warnedAt = Date.now();
+        realm.log.warn({ err }, 'Redis unreachable for the fleet-wide rate limits; limiting per process meanwhile');
+      },
+    },
+  };
+}
+
 export async function buildServer(realm: Realm, options: ServerOptions = {}): Promise<FastifyInstance> {
   const requestTimeout = options.requestTimeoutMs ?? DEFAULT_SERVER_OPTIONS.requestTimeoutMs;
   const app: FastifyInstance = Fastify({
@@ -63,7 +81,7 @@ export async function buildServer(realm: Realm, options: ServerOptions = {}): Pr
   installErrorHandling(app);
   installClosingGuard(app);
   installAuth(app, realm.keys);
-  installRateLimits(app, realm.config, options.rateLimit);
+  installRateLimits(app, realm.config, { ...fleetRateLimits(realm), ...options.rateLimit });
 
   app.addHook('onResponse', async (req, reply) => {
     const route = req.routeOptions.url ?? 'unmatched';

@@ -4,10 +4,14 @@
 // One board season is one set per region (or one set), named `<board>|<season>|<region>|<order>`; `|` cannot
 // appear in ids. The order is part of the name because the stored scores depend on it: a PUT that flips the order
 // starts from empty sets, which the missing-marker path then rebuilds from PostgreSQL with the new encoding.
+//
+// A region whose store is down is a region down, not an outage: global reads answer from the regions that are up and
+// name the missing ones (`partial`), a submission in another region answers its regional rank, and only requests
+// that need the missing region get 503 (see `settle`).
 import type { Logger } from 'pino';
 import type { SqlCluster } from '../backends/postgres/index.js';
-import { compareEntries, isSetMissing, type PlacedEntry, type SortedSetEntry, type SortedSetStore, type SubmitOutcome, type SubmitRequest } from '../backends/sorted-set-port.js';
-import { InvalidArgumentError, NotFoundError, UnavailableError } from '../errors.js';
+import { compareEntries, isSetMissing, type Neighbourhood, type PlacedEntry, type SortedSetEntry, type SortedSetStore, type SubmitOutcome, type SubmitRequest } from '../backends/sorted-set-port.js';
+import { InvalidArgumentError, NotFoundError, RealmError, UnavailableError } from '../errors.js';
 import type { Metrics } from '../metrics.js';
 import { isValidName, type PlayerState, type RecordedEvent } from '../players/index.js';
 import type { ShardRouter } from '../sharding/index.js';
@@ -18,7 +22,7 @@ import { InflightWrites, type InflightWrite } from './inflight-writes.js';
 import { mergeFirst, mergeLast } from './region-merge.js';
 import { ScoreCopy, type ScoreCopyOptions } from './score-copy.js';
 import { decodeScore, encodeScore, isValidScore, OPERATOR_OPS } from './score-encoding.js';
-import { readBoardDefinitions, readPlayerScoreRows, readScoreRows, writeBoardDefinition, type ScoreRow } from './score-rows.js';
+import { readBoardDefinitions, readPlayerScoreRow, readPlayerScoreRows, readScoreRows, writeBoardDefinition, type ScoreRow } from './score-rows.js';
 import type { ScoreGuard } from './score-guard.js';
 import { isSeasonId, seasonAt } from './seasons.js';
 
@@ -60,12 +64,27 @@ export interface RankedScore {
   score: number;
   /** 1-based, unique. */
   rank: number;
+  /** Regions whose store is down, left out of this answer (absent when complete). */
+  partial?: string[];
+}
+
+/** The reply to a submission: with a region down, the global rank is unknown (null) and the regional rank is given. */
+export interface SubmittedScore {
+  playerId: string;
+  score: number;
+  rank: number | null;
+  /** Rank within the submission's region; present when `partial` is. */
+  regionRank?: number;
+  /** Regions whose store is down (absent when complete). */
+  partial?: string[];
 }
 
 export interface BoardPage {
   board: string;
   season: string;
   entries: RankedScore[];
+  /** Regions whose store is down, left out of this page (absent when complete). */
+  partial?: string[];
 }
 
 export interface ScoreSubmission {
@@ -103,6 +122,33 @@ const DEFINITION_REFRESH_MS = 1000;
 const DEFINITION_POLL_MS = 10_000;
 const STAT_EVENTS = new Set(['stat.add', 'stat.set', 'stat.max']);
 
+/** The store of a set cannot answer now (down, or it lost the set and cannot rebuild it yet). */
+function isUnavailable(err: unknown): boolean {
+  return err instanceof RealmError && err.code === 'unavailable';
+}
+
+/**
+ * The answers of the parts that answered, and the regions of those whose store is unavailable. Any other error is
+ * thrown; so is unavailability when no part answered (the request needs only missing regions: 503).
+ */
+function settle<T>(parts: readonly Part[], results: ReadonlyArray<PromiseSettledResult<T>>): { values: Array<T | undefined>; partial: string[] } {
+  const partial: string[] = [];
+  let firstDown: unknown;
+  const values = results.map((r, i) => {
+    if (r.status === 'fulfilled') return r.value;
+    if (!isUnavailable(r.reason)) throw r.reason;
+    firstDown ??= r.reason;
+    partial.push((parts[i] as Part).region ?? '');
+    return undefined;
+  });
+  if (partial.length === parts.length) throw firstDown;
+  return { values, partial: partial.sort() };
+}
+
+function withPartial<T extends object>(value: T, partial: readonly string[]): T & { partial?: string[] } {
+  return partial.length > 0 ? { ...value, partial: [...partial] } : value;
+}
+
 export class LeaderboardService {
   private readonly registry = new BoardRegistry();
   private readonly copy: ScoreCopy;
@@ -114,6 +160,7 @@ export class LeaderboardService {
   private readonly stamps: StampSource;
   private readonly stores: LeaderboardStores;
   private readonly sql: SqlCluster;
+  private readonly router: ShardRouter;
   private readonly metrics: Metrics;
   private readonly log: Logger;
   private readonly shutdownTimeoutMs: number;
@@ -121,18 +168,17 @@ export class LeaderboardService {
   /** Bumped by every local PUT, so a re-read that raced one does not undo it. */
   private definitionsVersion = 0;
   private definitionsTimer: NodeJS.Timeout | undefined;
-  private readonly router: ShardRouter;
   private guard: ScoreGuard | undefined;
 
   constructor(options: LeaderboardServiceOptions) {
     this.stores = options.stores;
     this.sql = options.sql;
+    this.router = options.router;
     this.metrics = options.metrics;
     this.log = options.log;
     this.clock = options.clock ?? systemClock;
     this.stamps = new StampSource(this.clock);
     this.shutdownTimeoutMs = options.shutdownTimeoutMs ?? 30_000;
-    this.router = options.router;
     this.copy = new ScoreCopy(options.sql.shards, options.router, options.copy ?? {}, options.metrics, options.log);
   }
 
@@ -287,15 +333,21 @@ export class LeaderboardService {
    * `write` (a score write in flight) pauses meanwhile, so the rebuild does not wait for it.
    */
   private async onSet<T>(board: Board, season: string, call: () => Promise<T>, write?: InflightWrite): Promise<T> {
+    let restoreError: unknown;
     for (let attempt = 1; ; attempt++) {
       try {
         return await call();
       } catch (err) {
-        if (!isSetMissing(err) || attempt >= MAX_RESTORE_ATTEMPTS) throw err;
+        // Still missing after the rebuilds: why the rebuild failed says more than "missing".
+        if (!isSetMissing(err) || attempt >= MAX_RESTORE_ATTEMPTS) throw isSetMissing(err) && restoreError !== undefined ? restoreError : err;
       }
       write?.pause();
       try {
-        await this.restore(board, season, false);
+        // A part of the board may be down and fail its rebuild; the call is retried anyway, since its own set may
+        // have been rebuilt.
+        await this.restore(board, season, false).catch((err: unknown) => {
+          restoreError = err;
+        });
       } finally {
         write?.resume();
       }
@@ -323,14 +375,18 @@ export class LeaderboardService {
     if (force) await Promise.all(parts.map((p) => p.store.drop(p.set)));
     let loading: Promise<Map<string, SortedSetEntry[]>> | undefined;
     const load = () => (loading ??= this.loadSeason(board, season));
-    const counts = await Promise.all(
+    // Every part is tried, so the regions that are up are rebuilt even while another one is down.
+    const settled = await Promise.allSettled(
       parts.map((p) => p.store.restore(p.set, async () => (await load()).get(p.region ?? '') ?? [], { force: false })),
     );
+    const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    const counts = settled.map((r) => (r.status === 'fulfilled' ? r.value : undefined));
     const rebuilt = counts.filter((c) => c !== undefined).length;
     if (rebuilt > 0) {
       this.metrics.leaderboardRebuilds.labels(force ? 'manual' : 'missing').inc(rebuilt);
       this.log.info({ board: board.id, season, sets: rebuilt, entries: counts.reduce<number>((n, c) => n + (c ?? 0), 0) }, 'leaderboard rebuilt from PostgreSQL');
     }
+    if (failed) throw failed.reason;
     return { board: board.id, season, sets: parts.map((p, i) => ({ region: p.region, entries: counts[i] ?? 0 })) };
   }
 
@@ -380,7 +436,7 @@ export class LeaderboardService {
   // ---- scores ----
 
   /** Applies the board's operator to the player's score in the current season; returns the stored score and global rank. */
-  async submit(boardId: string, submission: ScoreSubmission): Promise<RankedScore> {
+  async submit(boardId: string, submission: ScoreSubmission): Promise<SubmittedScore> {
     const board = await this.board(boardId);
     if (!isValidName(submission.playerId)) throw new InvalidArgumentError('player id must be 1–64 characters of A-Z a-z 0-9 _ - . :');
     if (!isValidScore(submission.score)) throw new InvalidArgumentError('score must be an integer within ±(2^53−1)');
@@ -399,7 +455,7 @@ export class LeaderboardService {
     return result;
   }
 
-  private async apply(board: Board, playerId: string, score: number, region: string | null, operator: Board['operator'], season = seasonAt(board.reset, this.clock.now())): Promise<RankedScore> {
+  private async apply(board: Board, playerId: string, score: number, region: string | null, operator: Board['operator'], season = seasonAt(board.reset, this.clock.now())): Promise<SubmittedScore> {
     if (this.copy.full) throw new UnavailableError('too many accepted scores are waiting for PostgreSQL; retry later');
     if (!board.regions) return this.write(board, season, playerId, score, region, operator);
     // A regional write is several steps (take from the old region, write the new one); two of them for one player
@@ -420,7 +476,7 @@ export class LeaderboardService {
     }
   }
 
-  private async write(board: Board, season: string, playerId: string, score: number, region: string | null, operator: Board['operator']): Promise<RankedScore> {
+  private async write(board: Board, season: string, playerId: string, score: number, region: string | null, operator: Board['operator']): Promise<SubmittedScore> {
     const op = OPERATOR_OPS[operator];
     const value = encodeScore(board.order, score);
     // The stamp is taken right before each call is sent, so within this process a later write to a set always
@@ -439,13 +495,14 @@ export class LeaderboardService {
     }
   }
 
-  private async writeOnce(board: Board, season: string, playerId: string, request: () => SubmitRequest, region: string | null, write: InflightWrite): Promise<RankedScore> {
+  private async writeOnce(board: Board, season: string, playerId: string, request: () => SubmitRequest, region: string | null, write: InflightWrite): Promise<SubmittedScore> {
     const parts = this.parts(board, season);
     const target = parts.find((p) => p.region === region) as Part;
     const others = parts.filter((p) => p !== target);
     // On a regional board, a player new to this region may be moving from another: look there only then.
     let outcome = await this.onSet(board, season, () => target.store.submit(target.set, playerId, { ...request(), onlyIfPresent: others.length > 0 }), write);
     let moved = false;
+    const down: Part[] = [];
     if (!outcome) {
       // From the first take to the write below, the player's entry is only in this process. If the board season
       // turns out to be missing (being rebuilt), drop it and start over on the rebuilt sets: the entry was taken
@@ -454,13 +511,16 @@ export class LeaderboardService {
       const carried: Array<{ part: Part; entry: SortedSetEntry }> = [];
       taken.forEach((t, i) => {
         if (t.status === 'fulfilled' && t.value) carried.push({ part: others[i] as Part, entry: t.value });
+        // A region down: the player may still be moving from it (then 503 below), else it is left out of the rank.
+        else if (t.status === 'rejected' && isUnavailable(t.reason) && !isSetMissing(t.reason)) down.push(others[i] as Part);
       });
       const next = request();
       const carry = combineCarried(carried.map((t) => t.entry), next.op);
       moved = carry !== undefined;
-      const failed = taken.find((t): t is PromiseRejectedResult => t.status === 'rejected');
+      const failed = taken.find((t): t is PromiseRejectedResult => t.status === 'rejected' && !down.includes(others[taken.indexOf(t)] as Part));
       try {
         if (failed) throw failed.reason;
+        if (down.length > 0) await this.refuseMoveFrom(board, season, playerId, down);
         outcome = (await target.store.submit(target.set, playerId, { ...next, carry })) as SubmitOutcome;
       } catch (err) {
         if (isSetMissing(err)) throw new RestartWrite(err);
@@ -474,12 +534,40 @@ export class LeaderboardService {
       this.copy.record({ board: board.id, season, playerId, region, score: decodeScore(board.order, entry.score), at: entry.at });
     }
     this.metrics.leaderboardSubmissions.inc();
-    let rank = entry.position + 1;
-    if (others.length > 0) {
-      const hoods = await Promise.all(others.map((p) => this.onSet(board, season, () => p.store.neighbourhood(p.set, entry, 0, 0), write)));
-      for (const h of hoods) rank += h.ahead;
+    const regionRank = entry.position + 1;
+    const score = decodeScore(board.order, entry.score);
+    if (others.length === 0) return { playerId, score, rank: regionRank };
+    const asked = others.filter((p) => !down.includes(p));
+    const hoods = await Promise.allSettled(asked.map((p) => this.onSet(board, season, () => p.store.neighbourhood(p.set, entry, 0, 0), write)));
+    let rank = regionRank;
+    const partial = down.map((p) => p.region ?? '');
+    hoods.forEach((h, i) => {
+      if (h.status === 'fulfilled') rank += h.value.ahead;
+      else if (isUnavailable(h.reason)) partial.push((asked[i] as Part).region ?? '');
+      else throw h.reason;
+    });
+    // The score is written (and its durable copy queued): the reply says what is known.
+    if (partial.length > 0) return { playerId, score, rank: null, regionRank, partial: partial.sort() };
+    return { playerId, score, rank };
+  }
+
+  /**
+   * A player new to a region may be moving from a region whose store is down; its entry there cannot be taken, so the
+   * write would leave the player in two regions. The durable copy says where the player's entry is: 503 when that is a
+   * region that is down.
+   */
+  private async refuseMoveFrom(board: Board, season: string, playerId: string, down: readonly Part[]): Promise<void> {
+    const shard = this.sql.shards[this.router.shardOf(playerId)];
+    let row = this.copy.pendingOf(board.id, season, playerId);
+    if (!row && shard) {
+      try {
+        row = await readPlayerScoreRow(shard, board.id, season, playerId);
+      } catch (err) {
+        throw new UnavailableError(`region ${down.map((p) => p.region).join(', ')} of leaderboard "${board.id}" is unavailable and the durable copy cannot be read`, { cause: err });
+      }
     }
-    return { playerId, score: decodeScore(board.order, entry.score), rank };
+    const from = down.find((p) => p.region === row?.region);
+    if (from) throw new UnavailableError(`region ${from.region} of leaderboard "${board.id}" is unavailable, and player ${playerId}'s score is there`);
   }
 
   /** The best `limit` entries of the board (global: merged from every region) or of one region. */
@@ -488,18 +576,21 @@ export class LeaderboardService {
     const season = this.readSeason(board, options.season);
     const parts = this.readParts(board, season, options.region);
     const limit = Math.max(0, Math.floor(options.limit));
-    const lists = await Promise.all(parts.map((p) => this.onSet(board, season, () => p.store.range(p.set, 0, limit))));
+    const { values, partial } = settle(parts, await Promise.allSettled(parts.map((p) => this.onSet(board, season, () => p.store.range(p.set, 0, limit)))));
+    const lists = values.filter((l): l is SortedSetEntry[] => l !== undefined);
     const entries = mergeFirst(lists, limit).map((e, i) => ({ rank: i + 1, playerId: e.playerId, score: decodeScore(board.order, e.score) }));
-    return { board: board.id, season, entries };
+    return withPartial({ board: board.id, season, entries }, partial);
   }
 
   /** The player's entry found in the given parts (several only while a region move races), or 404. */
-  private async locate(board: Board, season: string, parts: Part[], playerId: string): Promise<{ entry: PlacedEntry; part: Part }> {
-    const found = await Promise.all(parts.map((p) => this.onSet(board, season, () => p.store.find(p.set, playerId))));
-    let best: { entry: PlacedEntry; part: Part } | undefined;
+  private async locate(board: Board, season: string, parts: Part[], playerId: string): Promise<{ entry: PlacedEntry; part: Part; partial: string[] }> {
+    const { values: found, partial } = settle(parts, await Promise.allSettled(parts.map((p) => this.onSet(board, season, () => p.store.find(p.set, playerId)))));
+    let best: { entry: PlacedEntry; part: Part; partial: string[] } | undefined;
     found.forEach((entry, i) => {
-      if (entry && (!best || compareEntries(entry, best.entry) < 0)) best = { entry, part: parts[i] as Part };
+      if (entry && (!best || compareEntries(entry, best.entry) < 0)) best = { entry, part: parts[i] as Part, partial };
     });
+    // Not in the regions that answered: it may be in one that is down.
+    if (!best && partial.length > 0) throw new UnavailableError(`player ${playerId} has no score in the regions of leaderboard "${board.id}" that are up; region ${partial.join(', ')} is unavailable`);
     if (!best) throw new NotFoundError(`player ${playerId} has no score on leaderboard "${board.id}" in season ${season}${parts.length === 1 && parts[0]?.region ? ` in region ${parts[0].region}` : ''}`);
     return best;
   }
@@ -509,11 +600,13 @@ export class LeaderboardService {
     const board = await this.board(boardId);
     const season = this.readSeason(board, options.season);
     const parts = this.readParts(board, season, options.region);
-    const { entry, part } = await this.locate(board, season, parts, playerId);
-    const ahead = await Promise.all(
+    const located = await this.locate(board, season, parts, playerId);
+    const { entry, part } = located;
+    const { values: ahead, partial } = settle(parts, await Promise.allSettled(
       parts.map((p) => (p === part ? Promise.resolve(entry.position) : this.onSet(board, season, () => p.store.neighbourhood(p.set, entry, 0, 0)).then((h) => h.ahead))),
-    );
-    return { playerId, score: decodeScore(board.order, entry.score), rank: 1 + ahead.reduce((a, b) => a + b, 0) };
+    ));
+    const missing = [...new Set([...located.partial, ...partial])].sort();
+    return withPartial({ playerId, score: decodeScore(board.order, entry.score), rank: 1 + ahead.reduce<number>((a, b) => a + (b ?? 0), 0) }, missing);
   }
 
   /** Entries from `limit` above to `limit` below the player, global or within `region`. */
@@ -522,17 +615,20 @@ export class LeaderboardService {
     const season = this.readSeason(board, options.season);
     const parts = this.readParts(board, season, options.region);
     const limit = Math.max(0, Math.floor(options.limit));
-    const { entry } = await this.locate(board, season, parts, playerId);
-    const hoods = await Promise.all(parts.map((p) => this.onSet(board, season, () => p.store.neighbourhood(p.set, entry, limit, limit))));
+    const located = await this.locate(board, season, parts, playerId);
+    const { entry } = located;
+    const settled = settle(parts, await Promise.allSettled(parts.map((p) => this.onSet(board, season, () => p.store.neighbourhood(p.set, entry, limit, limit)))));
+    const hoods = settled.values.filter((h): h is Neighbourhood => h !== undefined);
+    const missing = [...new Set([...located.partial, ...settled.partial])].sort();
     const rank = 1 + hoods.reduce((n, h) => n + h.ahead, 0);
     const above = mergeLast(hoods.map((h) => h.above), limit);
     const below = mergeFirst(hoods.map((h) => h.below), limit);
     const ranked = (e: SortedSetEntry, r: number): RankedScore => ({ rank: r, playerId: e.playerId, score: decodeScore(board.order, e.score) });
-    return {
+    return withPartial({
       board: board.id,
       season,
       entries: [...above.map((e, i) => ranked(e, rank - above.length + i)), ranked(entry, rank), ...below.map((e, i) => ranked(e, rank + 1 + i))],
-    };
+    }, missing);
   }
 
   /**
@@ -598,7 +694,7 @@ export class LeaderboardService {
   }
 
   /** Writes a score that was held for review into the season it was submitted in, with the board's operator. */
-  async release(boardId: string, season: string, playerId: string, score: number, region: string | null): Promise<RankedScore> {
+  async release(boardId: string, season: string, playerId: string, score: number, region: string | null): Promise<SubmittedScore> {
     const board = await this.board(boardId);
     if (region !== null && !board.regions?.includes(region)) throw new InvalidArgumentError(`leaderboard "${board.id}" has no region "${region}" any more`);
     return this.apply(board, playerId, score, board.regions ? region : null, board.operator, season);

@@ -72,6 +72,12 @@ export class ScoreCopy {
     return this.writer.values().filter((row) => row.board === board && row.season === season).map((row) => ({ ...row }));
   }
 
+  /** The queued row of one player, if any. */
+  pendingOf(board: string, season: string, playerId: string): ScoreRow | undefined {
+    const row = this.writer.values().find((r) => r.board === board && r.season === season && r.playerId === playerId);
+    return row && { ...row };
+  }
+
   /** Flushes one shard now (joining a flush already running). Rejects if the database refused. */
   flushShard(shard: number): Promise<void> {
     return this.writer.flushShard(shard);

@@ -49,6 +49,17 @@ export async function readScoreRows(db: SqlExecutor, board: string, season: stri
   return rows.map((r) => ({ board, season, playerId: r.player_id, region: r.region, score: Number(r.score), at: Number(r.at) }));
 }
 
+/** One player's row of a board season (its region, when a region it may be in cannot be asked). */
+export async function readPlayerScoreRow(db: SqlExecutor, board: string, season: string, playerId: string): Promise<ScoreRow | undefined> {
+  const rows = await db.query<DbScoreRow>(
+    `SELECT player_id, region, score, (extract(epoch FROM achieved_at) * 1000000)::bigint AS at
+       FROM leaderboard_scores WHERE board = $1 AND season = $2 AND player_id = $3`,
+    [board, season, playerId],
+  );
+  const r = rows[0];
+  return r && { board, season, playerId: r.player_id, region: r.region, score: Number(r.score), at: Number(r.at) };
+}
+
 export async function writeBoardDefinition(db: SqlExecutor, board: string, definition: unknown): Promise<void> {
   await db.query(
     `INSERT INTO leaderboards (board, definition, updated_at) VALUES ($1, $2::jsonb, now())

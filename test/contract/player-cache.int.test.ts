@@ -1,10 +1,16 @@
-// One contract for both player caches: the in-process LRU and Redis.
-import { afterEach, describe, expect, it } from 'vitest';
+// One contract for both player caches: the in-process LRU and Redis (one server, and a 3-master Redis Cluster of the
+// test's own, where the players' keys are spread over the masters).
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { MemoryPlayerCache } from '../../src/backends/memory/memory-player-cache.js';
 import type { PlayerCache } from '../../src/backends/player-cache.js';
 import { createRedisClient, connectRedis } from '../../src/backends/redis/redis-client.js';
 import { RedisPlayerCache } from '../../src/backends/redis/redis-player-cache.js';
 import { deleteKeys, REDIS_TEST_URL as REDIS_URL, uniquePrefix } from '../helpers/redis.js';
+import { deleteClusterKeys, PrivateRedisCluster } from '../helpers/redis-cluster.js';
+
+/** Started by the first test that needs it, shared by the file. */
+let cluster: Promise<PrivateRedisCluster> | undefined;
+afterAll(async () => (await cluster)?.stop());
 
 const factories: Record<string, () => Promise<{ cache: PlayerCache; cleanup: () => Promise<void> }>> = {
   memory: async () => {
@@ -17,6 +23,12 @@ const factories: Record<string, () => Promise<{ cache: PlayerCache; cleanup: () 
     await connectRedis(client);
     const cache = new RedisPlayerCache(client, { keyPrefix: prefix, ttlMs: 60_000, ownsClient: true });
     return { cache, cleanup: async () => { await deleteKeys(prefix); await cache.close(); } };
+  },
+  'redis-cluster': async () => {
+    const c = await (cluster ??= new PrivateRedisCluster().start());
+    const prefix = uniquePrefix();
+    const cache = new RedisPlayerCache(await c.client(), { keyPrefix: prefix, ttlMs: 60_000, ownsClient: true });
+    return { cache, cleanup: async () => { await deleteClusterKeys(c, prefix); await cache.close(); } };
   },
 };
 
@@ -51,9 +63,19 @@ describe.each(Object.keys(factories))('player cache contract: %s', (kind) => {
     expect((await h.cache.getMany(['r'])).get('r')?.seq).toBe(49);
   });
 
+  it('reads and writes many players at once (on a cluster: keys on every master)', async () => {
+    h = await factories[kind]!();
+    const ids = Array.from({ length: 200 }, (_, i) => `many-${i}`);
+    await h.cache.setIfNewer(ids.map((id, i) => entry(id, i + 1)));
+    await h.cache.setIfNewer(ids.map((id) => entry(id, 1)));
+    const got = await h.cache.getMany([...ids, 'nobody']);
+    expect(got.size).toBe(200);
+    ids.forEach((id, i) => expect(got.get(id)?.seq).toBe(i + 1));
+  });
+
   it('says whether other processes share it', async () => {
     h = await factories[kind]!();
-    expect(h.cache.shared).toBe(kind === 'redis');
+    expect(h.cache.shared).toBe(kind !== 'memory');
     await h.cache.ping();
   });
 });

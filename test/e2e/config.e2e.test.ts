@@ -39,7 +39,7 @@ describe('game config API', () => {
     expect(Date.parse(body.loadedAt)).not.toBeNaN();
     expect(body.config.tuning.xpPerKill).toBe(10);
     expect(body.config.leaderboards[0]).toEqual({ id: 'arena', order: 'desc', operator: 'best', reset: 'weekly', regions: ['eu', 'na'] });
-    expect(body.config.limits.rateLimits).toEqual({ perKeyPerSecond: 1000, perPlayerPerSecond: 20, burst: 50 });
+    expect(body.config.limits.rateLimits).toEqual({ perKeyPerSecond: 50000, perPlayerPerSecond: 20, burst: 50 });
   });
 
   it("GET /v1/config?playerId= merges the player's variants", async () => {
@@ -119,7 +119,7 @@ describe('game config in the realm', () => {
     const t = await startTestRealm('pglite', { shards: 1 });
     try {
       const body = (await t.app.inject({ method: 'GET', url: '/v1/config', headers: auth })).json();
-      expect(body).toMatchObject({ version: 0, config: { leaderboards: [], tuning: {}, experiments: [], limits: { rateLimits: { perKeyPerSecond: 1000, perPlayerPerSecond: 20, burst: 50 }, scores: {} } } });
+      expect(body).toMatchObject({ version: 0, config: { leaderboards: [], tuning: {}, experiments: [], limits: { rateLimits: { perKeyPerSecond: 50000, perPlayerPerSecond: 20, burst: 50 }, scores: {} } } });
       expect(t.realm.describe()).toContain('game config: built-in defaults');
     } finally {
       await t.close();

@@ -1,15 +1,17 @@
 // The Leaderboards routes of API.md through the HTTP layer (fastify inject): embedded (in-process sorted sets on PGlite)
-// and real (Redis, with region "na" on another Redis database, on PostgreSQL).
-import type { Redis } from 'ioredis';
+// and real (Redis, with region "na" on another Redis database, on PostgreSQL), and on a 3-master Redis Cluster of the
+// test's own (REDIS_CLUSTER_NODES; region "na" on a plain Redis), where the boards' sets land on different masters.
+import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connectRedis, createRedisClient } from '../../src/backends/redis/index.js';
+import { connectRedis, createRedisClient, type RedisClient } from '../../src/backends/redis/index.js';
 import { readScoreRows } from '../../src/leaderboards/score-rows.js';
 import type { SqlKind } from '../helpers/backends.js';
 import { adminAuth, auth, startTestRealm, type TestRealm } from '../helpers/realm.js';
 import { deleteKeysWithPrefix, redisUrl, uniquePrefix } from '../helpers/redis.js';
+import { deleteClusterKeys, PrivateRedisCluster } from '../helpers/redis-cluster.js';
 
-type Setup = 'embedded' | 'redis+postgres';
-const SETUPS: readonly Setup[] = ['embedded', 'redis+postgres'];
+type Setup = 'embedded' | 'redis+postgres' | 'redis-cluster+postgres';
+const SETUPS: readonly Setup[] = ['embedded', 'redis+postgres', 'redis-cluster+postgres'];
 
 const MAX = Number.MAX_SAFE_INTEGER;
 
@@ -24,9 +26,11 @@ describe.each(SETUPS)('leaderboards API, %s', (setup) => {
   const kind: SqlKind = setup === 'embedded' ? 'pglite' : 'postgres';
   const prefix = uniquePrefix();
   const env: Record<string, string> = setup === 'embedded' ? {} : { REDIS_URL: redisUrl(0), REDIS_REGION_URLS: `na=${redisUrl(1)}`, REDIS_KEY_PREFIX: prefix };
+  let cluster: PrivateRedisCluster | undefined;
   const clock = new TestClock(Date.UTC(2026, 10, 26, 12, 0, 0));
   let t: TestRealm;
-  let redis: Redis[] = [];
+  /** The main store's client (a cluster client on the cluster) and region na's. */
+  let redis: RedisClient[] = [];
 
   const json = { ...auth, 'content-type': 'application/json' };
   const adminJson = { ...adminAuth, 'content-type': 'application/json' };
@@ -41,12 +45,20 @@ describe.each(SETUPS)('leaderboards API, %s', (setup) => {
   };
   const deleteRedisKeys = async () => {
     let n = 0;
-    for (const client of redis) n += await deleteKeysWithPrefix(client, prefix);
+    for (const client of redis) if (client instanceof Redis) n += await deleteKeysWithPrefix(client, prefix);
+    if (cluster) n += await deleteClusterKeys(cluster, prefix);
     return n;
   };
 
   beforeAll(async () => {
-    if (setup !== 'embedded') {
+    if (setup === 'redis-cluster+postgres') {
+      cluster = await new PrivateRedisCluster().start();
+      delete env.REDIS_URL;
+      env.REDIS_CLUSTER_NODES = cluster.nodes.join(',');
+      const na = createRedisClient(redisUrl(1));
+      expect(await connectRedis(na)).toBe(true);
+      redis = [await cluster.client(), na];
+    } else if (setup !== 'embedded') {
       redis = [createRedisClient(redisUrl(0)), createRedisClient(redisUrl(1))];
       for (const client of redis) expect(await connectRedis(client)).toBe(true);
     }
@@ -56,6 +68,7 @@ describe.each(SETUPS)('leaderboards API, %s', (setup) => {
     await t?.close();
     await deleteRedisKeys();
     await Promise.all(redis.map((c) => c.quit()));
+    await cluster?.stop();
   });
 
   it('PUT needs the admin key, is listed with its season, and keeps its scores when replaced', async () => {
@@ -192,7 +205,7 @@ describe.each(SETUPS)('leaderboards API, %s', (setup) => {
     expect((await entries('/v1/leaderboards/realms/top?limit=1000')).map((e) => e.playerId)).toEqual(['n1', 'e1', 'a1', 'e2', 'n2', 'e3']);
     if (setup !== 'embedded') {
       // REDIS_REGION_URLS put region na on its own Redis (database 1 here); the other regions use REDIS_URL.
-      const [main, na] = redis as [Redis, Redis];
+      const [main, na] = redis as [RedisClient, RedisClient];
       expect(await na.zcard(`${prefix}lb:{realms|all|na|desc}:z`)).toBe(3);
       expect(await main.exists(`${prefix}lb:{realms|all|na|desc}:z`)).toBe(0);
       expect(await main.zcard(`${prefix}lb:{realms|all|eu|desc}:z`)).toBe(2);

@@ -1,4 +1,5 @@
-// The sorted-set port contract: the Redis adapter (Lua scripts) and the in-process skiplist answer every call the same.
+// The sorted-set port contract: the Redis adapter (Lua scripts) and the in-process skiplist answer every call the same,
+// and the Redis adapter does on a 3-master Redis Cluster of the test's own, with sets spread over every master.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MemorySortedSets } from '../../src/backends/memory/index.js';
 import { RedisSortedSets } from '../../src/backends/redis/index.js';
@@ -7,15 +8,18 @@ import {
 } from '../../src/backends/sorted-set-port.js';
 import { RejectedError } from '../../src/errors.js';
 import { openTestRedis, type TestRedis } from '../helpers/redis.js';
+import { deleteClusterKeys, keySlot, PrivateRedisCluster } from '../helpers/redis-cluster.js';
 import { seededRandom as rng } from '../helpers/seeded-random.js';
 
-type Kind = 'memory' | 'redis';
-const KINDS: readonly Kind[] = ['memory', 'redis'];
+type Kind = 'memory' | 'redis' | 'redis-cluster';
+const KINDS: readonly Kind[] = ['memory', 'redis', 'redis-cluster'];
 
 
 describe.each(KINDS)('sorted-set port on %s', (kind) => {
   let store: SortedSetStore;
   let redis: TestRedis | undefined;
+  let cluster: PrivateRedisCluster | undefined;
+  let closeCluster: (() => Promise<void>) | undefined;
   let n = 0;
   /** A fresh, restored (empty) set per test. */
   const fresh = async () => {
@@ -28,11 +32,35 @@ describe.each(KINDS)('sorted-set port on %s', (kind) => {
     if (kind === 'redis') {
       redis = await openTestRedis();
       store = new RedisSortedSets(redis.client, { keyPrefix: redis.prefix, restoreChunk: 7 });
+    } else if (kind === 'redis-cluster') {
+      cluster = await new PrivateRedisCluster().start();
+      const client = await cluster.client();
+      const prefix = 'contract:';
+      store = new RedisSortedSets(client, { keyPrefix: prefix, restoreChunk: 7 });
+      closeCluster = async () => {
+        await deleteClusterKeys(cluster as PrivateRedisCluster, prefix);
+        client.disconnect();
+      };
     } else {
       store = new MemorySortedSets();
     }
   });
-  afterAll(async () => redis?.cleanup());
+  afterAll(async () => {
+    await redis?.cleanup();
+    await closeCluster?.();
+    await cluster?.stop();
+  });
+
+  it.runIf(kind === 'redis-cluster')('spreads the sets of this suite over every master of the cluster', async () => {
+    const c = cluster as PrivateRedisCluster;
+    const topology = await c.topology();
+    const owners = new Set<number>();
+    for (let i = 1; i <= 12; i++) {
+      const slot = keySlot(`contract:lb:{set-${i}}:z`);
+      owners.add(topology.findIndex((node) => node.slots.some(([a, b]) => slot >= a && slot <= b)));
+    }
+    expect(owners).toEqual(new Set([0, 1, 2]));
+  });
 
   it('refuses every operation on a set without its marker, until it is restored', async () => {
     const set = `never-restored-${++n}`;

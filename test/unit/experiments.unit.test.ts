@@ -107,7 +107,7 @@ describe('per-player config', () => {
     const p1 = config.forPlayer('p1');
     expect(p1.experiments).toEqual({ 'xp-boost': 'boosted', colors: 'blue' });
     expect(p1.config.tuning).toEqual({ xpPerKill: 15, drops: { common: 0.7, rare: 0.5 }, quests: ['c'], motd: { text: 'blue' } });
-    expect(p1.config.limits.rateLimits).toEqual({ perKeyPerSecond: 1000, perPlayerPerSecond: 20, burst: 9 });
+    expect(p1.config.limits.rateLimits).toEqual({ perKeyPerSecond: 50000, perPlayerPerSecond: 20, burst: 9 });
     expect(config.forPlayer('Ünï').config.tuning).toMatchObject({ xpPerKill: 99, motd: 'red', quests: ['c'] });
     const p2 = config.forPlayer('p2');
     expect(p2.experiments).toEqual({ 'xp-boost': 'control', colors: 'green' });

@@ -22,7 +22,7 @@ describe('game config file', () => {
     expect(config.leaderboards.map((b) => b.id)).toEqual(['arena', 'speedrun', 'total-xp']);
     expect(config.leaderboards[1]).toEqual({ id: 'speedrun', order: 'asc', operator: 'best', reset: 'never' });
     expect(config.experiments.map((e) => e.name)).toEqual(['xp-boost', 'loot-table']);
-    expect(config.limits).toEqual({ rateLimits: { perKeyPerSecond: 1000, perPlayerPerSecond: 20, burst: 50 }, scores: { maxPerSubmission: 1_000_000 } });
+    expect(config.limits).toEqual({ rateLimits: { perKeyPerSecond: 50000, perPlayerPerSecond: 20, burst: 50 }, scores: { maxPerSubmission: 1_000_000 } });
   });
 
   it('fills every omitted field from the defaults, field by field', () => {
@@ -35,7 +35,7 @@ describe('game config file', () => {
       limits: { rateLimits: { perKeyPerSecond: DEFAULT_LIMITS.rateLimits.perKeyPerSecond, perPlayerPerSecond: DEFAULT_LIMITS.rateLimits.perPlayerPerSecond, burst: 5 }, scores: {} },
       anticheat: { rules: [] },
     });
-    expect(builtInGameConfig()).toEqual({ version: 0, leaderboards: [], tuning: {}, experiments: [], limits: { rateLimits: { perKeyPerSecond: 1000, perPlayerPerSecond: 20, burst: 50 }, scores: {} }, anticheat: { rules: [] } });
+    expect(builtInGameConfig()).toEqual({ version: 0, leaderboards: [], tuning: {}, experiments: [], limits: { rateLimits: { perKeyPerSecond: 50000, perPlayerPerSecond: 20, burst: 50 }, scores: {} }, anticheat: { rules: [] } });
   });
 
   it('names the file, the line and the field of a bad value', () => {

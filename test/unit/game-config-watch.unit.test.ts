@@ -193,7 +193,7 @@ describe('game config start-up', () => {
 
   it('uses the built-in config without a file', async () => {
     const config = await GameConfig.open();
-    expect(config.current).toMatchObject({ version: 0, config: { leaderboards: [], experiments: [], limits: { rateLimits: { perKeyPerSecond: 1000, perPlayerPerSecond: 20, burst: 50 } } } });
+    expect(config.current).toMatchObject({ version: 0, config: { leaderboards: [], experiments: [], limits: { rateLimits: { perKeyPerSecond: 50000, perPlayerPerSecond: 20, burst: 50 } } } });
     expect(await config.reload()).toMatchObject({ version: 0, reloads: 0, lastError: null });
     await config.close();
   });

@@ -71,6 +71,24 @@ describe('settings', () => {
     expect(problems({ REDIS_REGION_URLS: 'redis://a:6379' })[0]).toMatch(/region=redis/);
   });
 
+  it('takes a Redis Cluster instead of REDIS_URL, never both', () => {
+    expect(loadSettings({ REDIS_CLUSTER_NODES: '10.0.0.1:7000, redis-2:7001,redis://:pw@10.0.0.3:7002' }).redisClusterNodes).toEqual(['10.0.0.1:7000', 'redis-2:7001', 'redis://:pw@10.0.0.3:7002']);
+    expect(loadSettings({}).redisClusterNodes).toEqual([]);
+    expect(problems({ REDIS_CLUSTER_NODES: '10.0.0.1:7000', REDIS_URL: 'redis://a:6379' })).toEqual([expect.stringMatching(/both set/)]);
+    const bad = problems({ REDIS_CLUSTER_NODES: '10.0.0.1,redis://u:secret@h:99999' });
+    expect(bad).toHaveLength(2);
+    expect(bad.join()).not.toContain('secret');
+  });
+
+  it('takes a list of NATS servers and the stream replicas', () => {
+    const s = loadSettings({ NATS_URL: 'nats://a:4222, nats://b:4222,nats://c:4222', REALMSTATE_NATS_REPLICAS: '3' });
+    expect([s.natsUrl, s.natsReplicas]).toEqual(['nats://a:4222,nats://b:4222,nats://c:4222', 3]);
+    expect(loadSettings({ NATS_URL: 'nats://a:4222' }).natsReplicas).toBe(1);
+    expect(problems({ NATS_URL: 'nats://a:4222,http://b' })).toEqual([expect.stringMatching(/^NATS_URL: "http:\/\/b\/" must start with nats:\/\//)]);
+    expect(problems({ NATS_URL: 'nats://a:4222', REALMSTATE_NATS_REPLICAS: '7' })[0]).toMatch(/REALMSTATE_NATS_REPLICAS/);
+    expect(problems({ REALMSTATE_NATS_REPLICAS: '3' })).toEqual(['REALMSTATE_NATS_REPLICAS needs NATS_URL']);
+  });
+
   it('documents every engine option as a variable', () => {
     const names = new Set(ENV_VARS.map((v) => v.name));
     expect(names.has('REALMSTATE_SNAPSHOT_EVERY')).toBe(true);

@@ -1,6 +1,6 @@
 // NATS JetStream adapter of the event bus. Events go to `<prefix>.<type>` with the message id `<playerId>:<seq>`,
 // so JetStream drops a republished event within its duplicate window. Consumers are durable pull consumers.
-import { AckPolicy, DeliverPolicy, JSONCodec, nanos, RetentionPolicy, StorageType, type JetStreamClient, type JsMsg, type NatsConnection } from 'nats';
+import { AckPolicy, DeliverPolicy, JSONCodec, nanos, RetentionPolicy, StorageType, type JetStreamClient, type StreamConfig, type JsMsg, type NatsConnection } from 'nats';
 import type { ConsumeOptions, Consumer, EventBus, StreamEvent } from '../event-bus.js';
 import { messageId } from '../event-bus.js';
 
@@ -13,6 +13,8 @@ export interface JetStreamBusOptions {
   publishTimeoutMs?: number;
   /** Close the connection on close() (it was made for this bus). Default true. */
   ownsConnection?: boolean;
+  /** Replicas of the stream on a NATS cluster (1, 3 or 5). An existing stream with another count is scaled to it. Default 1. */
+  replicas?: number;
 }
 
 const codec = JSONCodec<StreamEvent>();
@@ -28,19 +30,29 @@ export class JetStreamBus implements EventBus {
 
   /** Connects the bus and makes sure the stream exists (subjects `<prefix>.>`). */
   static async open(nc: NatsConnection, options: JetStreamBusOptions): Promise<JetStreamBus> {
-    const full: Required<JetStreamBusOptions> = { duplicateWindowMs: 120_000, publishTimeoutMs: 5000, ownsConnection: true, ...options };
-    const jsm = await nc.jetstreamManager();
-    const subjects = [`${full.subjectPrefix}.>`];
+    const full: Required<JetStreamBusOptions> = { duplicateWindowMs: 120_000, publishTimeoutMs: 5000, ownsConnection: true, replicas: 1, ...options };
     try {
-      await jsm.streams.info(full.stream);
-    } catch {
-      await jsm.streams.add({
-        name: full.stream,
-        subjects,
-        storage: StorageType.File,
-        retention: RetentionPolicy.Limits,
-        duplicate_window: nanos(full.duplicateWindowMs),
-      });
+      const jsm = await nc.jetstreamManager();
+      const subjects = [`${full.subjectPrefix}.>`];
+      let existing: StreamConfig | undefined;
+      try {
+        existing = (await jsm.streams.info(full.stream)).config;
+      } catch {
+        await jsm.streams.add({
+          name: full.stream,
+          subjects,
+          storage: StorageType.File,
+          retention: RetentionPolicy.Limits,
+          duplicate_window: nanos(full.duplicateWindowMs),
+          num_replicas: full.replicas,
+        });
+      }
+      // A cluster grown from one server: raise the stream's replicas to the configured count (JetStream moves the data).
+      if (existing && (existing.num_replicas || 1) !== full.replicas) await jsm.streams.update(full.stream, { ...existing, num_replicas: full.replicas });
+    } catch (err) {
+      // Opened again on the next attempt: do not leave this connection reconnecting forever meanwhile.
+      if (full.ownsConnection) await nc.close().catch(() => {});
+      throw err;
     }
     return new JetStreamBus(nc, full);
   }
@@ -117,7 +129,7 @@ export class JetStreamBus implements EventBus {
   }
 
   describe(): string {
-    return `NATS JetStream (stream ${this.options.stream}, subjects ${this.options.subjectPrefix}.<type>)`;
+    return `NATS JetStream (stream ${this.options.stream}${this.options.replicas > 1 ? ` with ${this.options.replicas} replicas` : ''}, subjects ${this.options.subjectPrefix}.<type>)`;
   }
 
   async close(): Promise<void> {

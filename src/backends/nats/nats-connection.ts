@@ -1,4 +1,6 @@
 // One NATS connection per process, reconnecting forever; JetStream and core pub/sub share it.
+// `url` may list several servers of a NATS cluster (comma-separated): the client connects to one of them and moves
+// to another when it is lost (and learns the rest of the cluster from the server it reaches).
 import { connect, type NatsConnection } from 'nats';
 
 export interface NatsConnectOptions {
@@ -11,7 +13,7 @@ export interface NatsConnectOptions {
 
 export async function connectNats(url: string, options: NatsConnectOptions = {}): Promise<NatsConnection> {
   return connect({
-    servers: url,
+    servers: url.split(',').map((u) => u.trim()).filter((u) => u !== ''),
     name: options.name ?? 'realmstate',
     timeout: options.timeoutMs ?? 5000,
     reconnect: true,

@@ -2,7 +2,7 @@
 // EVALSHA, falling back to EVAL when Redis does not have the script yet, e.g. after a restart).
 import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './redis-client.js';
 
 const LUA_DIR = fileURLToPath(new URL('./lua/', import.meta.url));
 
@@ -33,7 +33,7 @@ export function luaScripts(): Map<string, LuaScript> {
 type ScriptFn = (...args: Array<string | number>) => Promise<unknown>;
 
 /** Defines every script on `client` (once per client) and returns a caller by script name. */
-export function defineScripts(client: Redis): (name: string, ...args: Array<string | number>) => Promise<unknown> {
+export function defineScripts(client: RedisClient): (name: string, ...args: Array<string | number>) => Promise<unknown> {
   const scripts = luaScripts();
   const commands = client as unknown as Record<string, ScriptFn | undefined>;
   for (const script of scripts.values()) {

@@ -1,7 +1,7 @@
 // Broadcast over Redis pub/sub. A subscribed ioredis connection can do nothing else, hence two connections.
-import type { Redis } from 'ioredis';
+// On a Redis Cluster a PUBLISH reaches the subscribers of every node.
 import type { Broadcast } from '../broadcast-port.js';
-import { connectRedis, createRedisClient, describeRedis } from './redis-client.js';
+import { connectRedis, createRedis, describeRedis, type RedisClient, type RedisTarget } from './redis-client.js';
 
 export interface RedisBroadcastOptions {
   /** How long `subscribe` waits for Redis before resolving and retrying in the background. Default 5000 ms. */
@@ -10,15 +10,15 @@ export interface RedisBroadcastOptions {
 
 export class RedisBroadcast implements Broadcast {
   readonly description: string;
-  private readonly pub: Redis;
-  private readonly sub: Redis;
+  private readonly pub: RedisClient;
+  private readonly sub: RedisClient;
   private readonly timeoutMs: number;
 
-  constructor(url: string, private readonly channel: string, options: RedisBroadcastOptions = {}) {
+  constructor(target: RedisTarget, private readonly channel: string, options: RedisBroadcastOptions = {}) {
     this.timeoutMs = options.connectTimeoutMs ?? 5000;
-    this.pub = createRedisClient(url, { name: 'realmstate-broadcast-pub', connectTimeoutMs: this.timeoutMs });
-    this.sub = createRedisClient(url, { name: 'realmstate-broadcast-sub', connectTimeoutMs: this.timeoutMs });
-    this.description = `redis ${describeRedis(url)} channel ${channel}`;
+    this.pub = createRedis(target, { name: 'realmstate-broadcast-pub', connectTimeoutMs: this.timeoutMs });
+    this.sub = createRedis(target, { name: 'realmstate-broadcast-sub', connectTimeoutMs: this.timeoutMs });
+    this.description = `redis ${describeRedis(target)} channel ${channel}`;
   }
 
   async publish(message: string): Promise<void> {

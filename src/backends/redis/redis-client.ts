@@ -1,7 +1,15 @@
 // ioredis clients set up to fail fast: while Redis is unreachable a command errors at once (no offline queue)
 // so callers fall back or answer 503, and the client keeps reconnecting in the background.
-import { Redis } from 'ioredis';
+// A target is one Redis (a URL) or a Redis Cluster (its seed nodes); the cluster client follows MOVED and ASK
+// redirections itself and retries TRYAGAIN, so a resharding of the cluster is invisible to the callers.
+import { Cluster, Redis, type ClusterNode } from 'ioredis';
 import { redact } from '../../settings.js';
+
+/** A single Redis or a Redis Cluster: the commands Realmstate uses exist on both. */
+export type RedisClient = Redis | Cluster;
+
+/** One Redis by URL, or a Redis Cluster by its seed nodes (`host:port` or `redis://[user:pass@]host:port`). */
+export type RedisTarget = string | { clusterNodes: readonly string[] };
 
 export interface RedisClientOptions {
   /** Shown in logs and errors. Default: the URL without password. */
@@ -10,14 +18,14 @@ export interface RedisClientOptions {
   connectTimeoutMs?: number;
 }
 
-const connectionErrors = new WeakMap<Redis, Error>();
+const connectionErrors = new WeakMap<RedisClient, Error>();
 
 /**
  * Why a command failed, in words an operator can act on: while the client is disconnected ioredis answers
  * "Stream isn't writeable and enableOfflineQueue options is false"; this says the connection was refused (or how
  * it failed) instead.
  */
-export function redisFailure(client: Redis, err: unknown): string {
+export function redisFailure(client: RedisClient, err: unknown): string {
   const message = err instanceof Error ? err.message : String(err);
   if (!/Stream isn't writeable|Connection is closed/i.test(message)) return message;
   const cause = connectionErrors.get(client) as NodeJS.ErrnoException | undefined;
@@ -25,6 +33,7 @@ export function redisFailure(client: Redis, err: unknown): string {
   if (cause) return `not connected (${cause.code ?? cause.message}); reconnecting in the background`;
   return 'not connected; reconnecting in the background';
 }
+const retryStrategy = (times: number) => Math.min(50 * 2 ** Math.min(times, 6), 2000);
 
 export function createRedisClient(url: string, options: RedisClientOptions = {}): Redis {
   const client = new Redis(url, {
@@ -32,7 +41,7 @@ export function createRedisClient(url: string, options: RedisClientOptions = {})
     enableOfflineQueue: false,
     maxRetriesPerRequest: 1,
     connectTimeout: options.connectTimeoutMs ?? 5000,
-    retryStrategy: (times) => Math.min(50 * 2 ** Math.min(times, 6), 2000),
+    retryStrategy,
     lazyConnect: true,
   });
   // Errors surface on the commands; without a listener ioredis would log every reconnect attempt as unhandled.
@@ -42,8 +51,68 @@ export function createRedisClient(url: string, options: RedisClientOptions = {})
   return client;
 }
 
+/** Parses one seed node of REDIS_CLUSTER_NODES; credentials, if any, apply to every node. */
+export function parseClusterNode(raw: string): { node: ClusterNode & { host: string; port: number }; username?: string; password?: string } | undefined {
+  const text = raw.includes('://') ? raw : `redis://${raw}`;
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    return undefined;
+  }
+  if (url.protocol !== 'redis:' && url.protocol !== 'rediss:') return undefined;
+  const port = Number(url.port || '6379');
+  if (url.hostname === '' || !Number.isInteger(port) || port < 1 || port > 65535) return undefined;
+  return {
+    node: { host: url.hostname.replace(/^\[|\]$/g, ''), port },
+    username: url.username ? decodeURIComponent(url.username) : undefined,
+    password: url.password ? decodeURIComponent(url.password) : undefined,
+  };
+}
+
+export function createRedisCluster(nodes: readonly string[], options: RedisClientOptions = {}): Cluster {
+  const parsed = nodes.map((n) => {
+    const p = parseClusterNode(n);
+    if (!p) throw new Error(`not a Redis Cluster node: ${redact(n)}`);
+    return p;
+  });
+  const credentials = parsed.find((p) => p.password !== undefined);
+  const client = new Cluster(parsed.map((p) => p.node), {
+    lazyConnect: true,
+    enableOfflineQueue: false,
+    // Commands to one node are sent together; the cache's reads of many players fan out over the nodes this way.
+    enableAutoPipelining: true,
+    clusterRetryStrategy: retryStrategy,
+    // TRYAGAIN (a script whose keys are split between two masters mid-migration) is retried every 100 ms, up to 5 s.
+    maxRedirections: 50,
+    retryDelayOnFailover: 100,
+    retryDelayOnClusterDown: 100,
+    retryDelayOnTryAgain: 100,
+    slotsRefreshTimeout: options.connectTimeoutMs ?? 5000,
+    redisOptions: {
+      connectionName: options.name ?? 'realmstate',
+      maxRetriesPerRequest: 1,
+      connectTimeout: options.connectTimeoutMs ?? 5000,
+      username: credentials?.username,
+      password: credentials?.password,
+    },
+  });
+  client.on('error', (err: Error) => connectionErrors.set(client, err));
+  client.on('ready', () => connectionErrors.delete(client));
+  return client;
+}
+
+/** A client for the target: a Redis, or a Redis Cluster. */
+export function createRedis(target: RedisTarget, options: RedisClientOptions = {}): RedisClient {
+  return typeof target === 'string' ? createRedisClient(target, options) : createRedisCluster(target.clusterNodes, options);
+}
+
+export function isCluster(client: RedisClient): client is Cluster {
+  return client instanceof Cluster;
+}
+
 /** Connects; resolves false (leaving the client reconnecting in the background) if Redis does not answer in time. */
-export async function connectRedis(client: Redis, timeoutMs = 5000): Promise<boolean> {
+export async function connectRedis(client: RedisClient, timeoutMs = 5000): Promise<boolean> {
   if (client.status === 'ready') return true;
   const ready = new Promise<boolean>((resolve) => {
     const timer = setTimeout(() => resolve(false), timeoutMs);
@@ -56,6 +125,7 @@ export async function connectRedis(client: Redis, timeoutMs = 5000): Promise<boo
   return ready;
 }
 
-export function describeRedis(url: string): string {
-  return redact(url);
+export function describeRedis(target: RedisTarget): string {
+  if (typeof target === 'string') return redact(target);
+  return `cluster ${target.clusterNodes.map((n) => { const p = parseClusterNode(n); return p ? `${p.node.host}:${p.node.port}` : '?'; }).join(',')}`;
 }

@@ -1,14 +1,14 @@
 // Sliding windows in Redis: every instance of a fleet counts one player's writes in the same window.
 import { randomUUID } from 'node:crypto';
-import type { Redis } from 'ioredis';
 import type { RateWindowStore, WindowAdd, WindowOutcome } from '../rate-window-port.js';
 import { defineScripts } from './lua-scripts.js';
+import type { RedisClient } from './redis-client.js';
 
 export class RedisRateWindows implements RateWindowStore {
   readonly description: string;
   private readonly call: ReturnType<typeof defineScripts>;
 
-  constructor(private readonly client: Redis, private readonly keyPrefix: string, label: string) {
+  constructor(private readonly client: RedisClient, private readonly keyPrefix: string, label: string) {
     this.call = defineScripts(client);
     this.description = `Redis ${label}`;
   }

@@ -3,15 +3,15 @@
 //   <prefix>lb:{<set>}:h  hash playerId → member
 //   <prefix>lb:{<set>}:m  marker, written last by a restore; every script refuses to work on a set without it
 // plus <prefix>lb:{<set>}:l, the lock that keeps two processes from rebuilding one set at once.
+// On a Redis Cluster the hash tag keeps every script's keys on one node; sets of one board may live on different nodes.
 // Data keys never expire: with an eviction policy that evicts them (allkeys-*), the marker is what tells us.
 import { randomUUID } from 'node:crypto';
-import type { Redis } from 'ioredis';
 import { UnavailableError } from '../../errors.js';
 import type {
   Neighbourhood, PlacedEntry, SortedSetEntry, SortedSetStore, SubmitOutcome, SubmitRequest,
 } from '../sorted-set-port.js';
 import { defineScripts } from './lua-scripts.js';
-import { redisFailure } from './redis-client.js';
+import { redisFailure, type RedisClient } from './redis-client.js';
 import { errorFromCode, isErrorCode } from './script-errors.js';
 
 export interface RedisSortedSetsOptions {
@@ -69,7 +69,7 @@ export class RedisSortedSets implements SortedSetStore {
   private readonly lockTtlMs: number;
   private readonly lockWaitMs: number;
 
-  constructor(private readonly client: Redis, options: RedisSortedSetsOptions = {}) {
+  constructor(private readonly client: RedisClient, options: RedisSortedSetsOptions = {}) {
     const o = { ...DEFAULT_REDIS_SORTED_SETS_OPTIONS, ...options };
     this.prefix = o.keyPrefix;
     this.label = o.label;

@@ -18,13 +18,13 @@ export function opsRoutes(app: FastifyInstance, realm: Realm, version: string): 
     handler: async () => ({ status: 'ok' }),
   });
   defineRoute(app, {
-    method: 'GET', url: '/readyz', operationId: 'readiness', summary: 'Readiness: 200 when every backend answers, else 503', tag: 'operations', access: 'public',
+    method: 'GET', url: '/readyz', operationId: 'readiness', summary: 'Readiness: every backend with its status; 503 when one the instance needs is down (a single leaderboard region is not)', tag: 'operations', access: 'public',
     // 503 has the same body as 200 (it says which backend is down).
     responses: { 200: readinessSchema, 503: readinessSchema },
     errors: [503],
     handler: async (_req, reply) => {
       const backends = await realm.readiness();
-      const ready = Object.values(backends).every((s) => s === 'up');
+      const ready = realm.isReady(backends);
       void reply.status(ready ? 200 : 503);
       return { backends };
     },
