@@ -27,6 +27,8 @@ import { CacheUpdater } from './players/cache-updater.js';
 import { PlayerQueries, PlayerStore, type RecordedEvent } from './players/index.js';
 import { loadSettings, type Settings } from './settings.js';
 import { ShardRouter, SlotMap } from './sharding/index.js';
+import { EconomyBooks } from './economy/index.js';
+import { TradeService, type TradeOptions } from './trades/index.js';
 
 export interface CreateRealmOptions {
   /** Settings; default: read from process.env. */
@@ -43,6 +45,8 @@ export interface CreateRealmOptions {
   relay?: ConstructorParameters<typeof OutboxRelay>[4];
   /** "Now" for leaderboard seasons and achieved-at times (tests cross season boundaries). Default: the system clock. */
   clock?: Clock;
+  /** Trade timeouts and the recovery sweep's pace. Default: DEFAULT_TRADE_OPTIONS. */
+  trades?: Partial<TradeOptions>;
 }
 
 export type BackendStatus = 'up' | 'down';
@@ -65,6 +69,8 @@ export interface RealmParts {
   projections: ProjectionRunner;
   config: GameConfig;
   leaderboards: LeaderboardService;
+  trades: TradeService;
+  economy: EconomyBooks;
 }
 
 type Check = () => Promise<unknown>;
@@ -86,6 +92,10 @@ export class Realm implements RealmParts {
   /** The live game config: `config.current`, `config.subscribe((next, prev) => …)`, `config.forPlayer(id)`, `config.reload()`. */
   readonly config: GameConfig;
   readonly leaderboards: LeaderboardService;
+  /** Player-to-player trades, atomic across shards, and their recovery sweep. */
+  readonly trades: TradeService;
+  /** The economy's books: a projection of the stream, and a rebuild from the logs to check it against. */
+  readonly economy: EconomyBooks;
 
   private readonly checks = new Map<string, Check>();
   /** Run in reverse order of registration on close: what was built last stops first. */
@@ -109,6 +119,8 @@ export class Realm implements RealmParts {
     this.projections = parts.projections;
     this.config = parts.config;
     this.leaderboards = parts.leaderboards;
+    this.trades = parts.trades;
+    this.economy = parts.economy;
     this.sql.shards.forEach((s) => this.addReadinessCheck(`shard-${s.index}`, () => s.query('SELECT 1')));
     this.sql.replicas.forEach((r, i) => {
       if (r) this.addReadinessCheck(`replica-${i}`, () => r.query('SELECT 1'));
@@ -273,7 +285,9 @@ export async function createRealm(options: CreateRealmOptions = {}): Promise<Rea
     });
     const leaderboards = new LeaderboardService({ stores: boards.stores, sql, router, metrics, log, clock: options.clock, shutdownTimeoutMs: settings.engine.shutdownTimeoutMs });
     closeSteps.push({ name: 'leaderboards', close: () => leaderboards.close() });
-    const realm = new Realm({ settings, log, metrics, keys, sql, router, players, queries, bus, cache, redis, relay, projections, config, leaderboards });
+    const trades = new TradeService(players, queries, sql, router, config, log, options.trades);
+    const economy = new EconomyBooks(sql, router, log);
+    const realm = new Realm({ settings, log, metrics, keys, sql, router, players, queries, bus, cache, redis, relay, projections, config, leaderboards, trades, economy });
     for (const [name, client] of boards.clients) realm.addReadinessCheck(name, () => client.ping());
     realm.describeBackend(boards.description);
     realm.describeBackend(describeConfig(config, settings));
@@ -286,6 +300,7 @@ export async function createRealm(options: CreateRealmOptions = {}): Promise<Rea
       if (!(await relay.close(Date.now() + 5000))) log.warn('stream unreachable at shutdown; unpublished events stay in the outbox');
     });
     realm.onClose('players', () => players.close());
+    realm.onClose('trades', () => trades.close());
     realm.onClose('config', () => config.close());
 
     // The live config is deep-frozen; the board registry takes plain copies.
@@ -295,6 +310,8 @@ export async function createRealm(options: CreateRealmOptions = {}): Promise<Rea
     players.start();
     await leaderboards.start();
     await projections.start(statBoardsProjection(leaderboards, queries));
+    await projections.start(economy.projection());
+    trades.start();
     return realm;
   } catch (err) {
     for (const step of closeSteps.reverse()) await step.close().catch(() => {});

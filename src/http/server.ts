@@ -12,6 +12,7 @@ import { configRoutes } from './routes/config.js';
 import { leaderboardRoutes } from './routes/leaderboards.js';
 import { opsRoutes } from './routes/ops.js';
 import { playerRoutes } from './routes/players.js';
+import { tradeRoutes } from './routes/trades.js';
 
 export const BODY_LIMIT_BYTES = 1024 * 1024;
 
@@ -73,6 +74,7 @@ export async function buildServer(realm: Realm, options: ServerOptions = {}): Pr
   playerRoutes(app, realm);
   configRoutes(app, realm);
   leaderboardRoutes(app, realm);
+  tradeRoutes(app, realm);
   await app.ready();
   return app;
 }

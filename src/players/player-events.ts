@@ -34,6 +34,28 @@ export type PlayerEvent = z.infer<typeof playerEventSchema>;
 export type PlayerEventType = PlayerEvent['type'];
 export const PLAYER_EVENT_TYPES: readonly PlayerEventType[] = ['stat.add', 'stat.set', 'stat.max', 'item.grant', 'item.consume', 'data.set', 'data.unset'];
 
+// Internal events: built-in types that only Realmstate appends (never accepted by the public append route).
+// Trades: `trade.hold` moves a giver's goods out of its state into the trade's escrow; `trade.settle` credits the
+// other side's goods and closes the hold; `trade.release` gives held goods back; `trade.void` fences a trade that
+// was rolled back before this player's hold arrived, so a late hold is refused.
+const goodsMap = z.record(name, positiveQty);
+export const tradeGoodsSchema = z.object({ items: goodsMap.optional(), stats: goodsMap.optional() }).strict();
+export type TradeGoods = z.infer<typeof tradeGoodsSchema>;
+const tradeId = name;
+export const tradeEventSchema = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('trade.hold'), data: z.object({ tradeId, with: name, gives: tradeGoodsSchema }).strict() }).strict(),
+  z.object({ type: z.literal('trade.settle'), data: z.object({ tradeId, from: name, receives: tradeGoodsSchema }).strict() }).strict(),
+  z.object({ type: z.literal('trade.release'), data: z.object({ tradeId, returns: tradeGoodsSchema }).strict() }).strict(),
+  z.object({ type: z.literal('trade.void'), data: z.object({ tradeId }).strict() }).strict(),
+]);
+export type TradeEvent = z.infer<typeof tradeEventSchema>;
+export const TRADE_EVENT_TYPES: readonly TradeEvent['type'][] = ['trade.hold', 'trade.settle', 'trade.release', 'trade.void'];
+
+/** Every event type the log may hold: the public ones and the internal ones. */
+export type InternalEvent = TradeEvent;
+export type StoredEvent = PlayerEvent | InternalEvent;
+export type StoredEventType = StoredEvent['type'];
+
 export type Durability = 'sync' | 'batched';
 
 export const appendRequestSchema = z
@@ -49,7 +71,7 @@ export type AppendRequest = z.infer<typeof appendRequestSchema>;
 /** An event as stored in the log. */
 export interface RecordedEvent {
   seq: number;
-  type: PlayerEventType;
-  data: PlayerEvent['data'];
+  type: StoredEventType;
+  data: StoredEvent['data'];
   recordedAt: string;
 }
