@@ -54,8 +54,11 @@ export class EconomyBooks {
       ids.map(async (id) => {
         const list = (byPlayer.get(id) as LogEvent[]).sort((x, y) => x.seq - y.seq);
         const from = known.get(id) ?? 0;
-        const first = (list[0] as LogEvent).seq;
-        if (first > from + 1) byPlayer.set(id, [...(await this.readLog(id, from, first - 1)), ...list]);
+        const fresh = list.filter((e) => e.seq > from);
+        const last = fresh.at(-1)?.seq ?? from;
+        // Not contiguous after what the books have (events went to another consumer, or the books start late):
+        // the log is the authority, the stream only says the player moved.
+        if (fresh.length !== last - from) byPlayer.set(id, await this.readLog(id, from, last));
       }),
     );
     await this.books.transaction(async (tx) => {

@@ -33,8 +33,9 @@ describe('game config file', () => {
       tuning: {},
       experiments: [],
       limits: { rateLimits: { perKeyPerSecond: DEFAULT_LIMITS.rateLimits.perKeyPerSecond, perPlayerPerSecond: DEFAULT_LIMITS.rateLimits.perPlayerPerSecond, burst: 5 }, scores: {} },
+      economy: { trades: 'enabled' },
     });
-    expect(builtInGameConfig()).toEqual({ version: 0, leaderboards: [], tuning: {}, experiments: [], limits: { rateLimits: { perKeyPerSecond: 1000, perPlayerPerSecond: 20, burst: 50 }, scores: {} } });
+    expect(builtInGameConfig()).toEqual({ version: 0, leaderboards: [], tuning: {}, experiments: [], limits: { rateLimits: { perKeyPerSecond: 1000, perPlayerPerSecond: 20, burst: 50 }, scores: {} }, economy: { trades: 'enabled' } });
   });
 
   it('names the file, the line and the field of a bad value', () => {
