@@ -70,7 +70,11 @@ export async function readTrade(db: SqlExecutor, tradeId: string): Promise<Trade
 
 /** Moves a pending trade to its decision; returns the record as it is after (decided by us or by someone else). */
 export async function decideTrade(db: SqlExecutor, tradeId: string, status: Exclude<TradeStatus, 'pending'>, reason: string | null): Promise<TradeRecord> {
-  await db.query("UPDATE trades SET status = $2, reason = $3, decided_at = now() WHERE trade_id = $1 AND status = 'pending'", [tradeId, status, reason]);
+  const [won] = await db.query<Row>(
+    `UPDATE trades SET status = $2, reason = $3, decided_at = now() WHERE trade_id = $1 AND status = 'pending' RETURNING ${COLUMNS}`,
+    [tradeId, status, reason],
+  );
+  if (won) return toRecord(won);
   const after = await readTrade(db, tradeId);
   if (!after) throw new Error(`trade ${tradeId} disappeared`);
   return after;
@@ -78,11 +82,12 @@ export async function decideTrade(db: SqlExecutor, tradeId: string, status: Excl
 
 /** Records that every follow-up event is in the logs. */
 export async function markSettled(db: SqlExecutor, tradeId: string, aSeq: number | null, bSeq: number | null): Promise<TradeRecord> {
-  await db.query(
+  const [row] = await db.query<Row>(
     `UPDATE trades SET settled = true, a_seq = coalesce(a_seq, $2), b_seq = coalesce(b_seq, $3), finished_at = coalesce(finished_at, now())
-      WHERE trade_id = $1 AND status <> 'pending'`,
+      WHERE trade_id = $1 AND status <> 'pending' RETURNING ${COLUMNS}`,
     [tradeId, aSeq, bSeq],
   );
+  if (row) return toRecord(row);
   const after = await readTrade(db, tradeId);
   if (!after) throw new Error(`trade ${tradeId} disappeared`);
   return after;

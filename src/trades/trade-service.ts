@@ -100,13 +100,15 @@ export class TradeService {
     const terms = termsOf(request);
     const hash = termsHash(terms);
     const db = this.shardOf(request.tradeId);
+    const enabled = this.config.current.config.economy.trades === 'enabled';
+    // 404 before anything is recorded (players are never deleted, so the check cannot go stale); looked up beside
+    // the record, which a retry finds.
+    const exist = enabled ? Promise.all([this.queries.get(terms.a.playerId), this.queries.get(terms.b.playerId)]) : undefined;
+    exist?.catch(() => {});
     const existing = await readTrade(db, request.tradeId);
     if (existing) return this.answer(existing, hash);
-    if (this.config.current.config.economy.trades === 'disabled') {
-      throw new UnavailableError('trades are disabled by the game config (economy.trades: disabled); trades already in flight still finish');
-    }
-    // 404 before anything is recorded; players are never deleted, so the check cannot go stale.
-    await Promise.all([this.queries.get(terms.a.playerId), this.queries.get(terms.b.playerId)]);
+    if (!exist) throw new UnavailableError('trades are disabled by the game config (economy.trades: disabled); trades already in flight still finish');
+    await exist;
     const record = await insertTrade(db, request.tradeId, hash, terms);
     if (!record) return this.answer((await readTrade(db, request.tradeId)) as TradeRecord, hash);
     return this.outcome(await this.run(record));
