@@ -24,11 +24,11 @@ import { LeaderboardService, type Clock, type LeaderboardStores } from './leader
 import { createLogger } from './log.js';
 import { Metrics } from './metrics.js';
 import { CacheUpdater } from './players/cache-updater.js';
-import { PlayerQueries, PlayerStore, type RecordedEvent } from './players/index.js';
+import { PlayerQueries, PlayerStore, TRADE_EVENT_TYPES, type RecordedEvent } from './players/index.js';
 import { loadSettings, type Settings } from './settings.js';
 import { ShardRouter, SlotMap } from './sharding/index.js';
 import { EconomyBooks } from './economy/index.js';
-import { TradeService, type TradeOptions } from './trades/index.js';
+import { asStatEvents, TradeService, type TradeOptions } from './trades/index.js';
 
 export interface CreateRealmOptions {
   /** Settings; default: read from process.env. */
@@ -285,7 +285,7 @@ export async function createRealm(options: CreateRealmOptions = {}): Promise<Rea
     });
     const leaderboards = new LeaderboardService({ stores: boards.stores, sql, router, metrics, log, clock: options.clock, shutdownTimeoutMs: settings.engine.shutdownTimeoutMs });
     closeSteps.push({ name: 'leaderboards', close: () => leaderboards.close() });
-    const trades = new TradeService(players, queries, sql, router, config, log, options.trades);
+    const trades = new TradeService(players, queries, sql, router, config, log, metrics.registry, options.trades);
     const economy = new EconomyBooks(sql, router, log);
     const realm = new Realm({ settings, log, metrics, keys, sql, router, players, queries, bus, cache, redis, relay, projections, config, leaderboards, trades, economy });
     for (const [name, client] of boards.clients) realm.addReadinessCheck(name, () => client.ping());
@@ -327,10 +327,10 @@ export async function createRealm(options: CreateRealmOptions = {}): Promise<Rea
 function statBoardsProjection(leaderboards: LeaderboardService, queries: PlayerQueries): Projection {
   return {
     name: 'leaderboard-stats',
-    types: ['stat.add', 'stat.set', 'stat.max'],
+    types: ['stat.add', 'stat.set', 'stat.max', ...TRADE_EVENT_TYPES],
     handle: async (events) => {
       const byPlayer = new Map<string, RecordedEvent[]>();
-      for (const e of events) {
+      for (const e of events.flatMap(asStatEvents)) {
         if (!leaderboards.followsStat((e.data as { stat?: string }).stat ?? '')) continue;
         const list = byPlayer.get(e.playerId) ?? [];
         list.push({ seq: e.seq, type: e.type as RecordedEvent['type'], data: e.data as RecordedEvent['data'], recordedAt: e.recordedAt });

@@ -8,6 +8,7 @@
 //      left: it rolls back trades pending too long and settles or releases decided ones. docs/DESIGN.md says why
 //      this is safe.
 import type { Logger } from 'pino';
+import { Counter, type Registry } from 'prom-client';
 import type { SqlCluster, SqlShard } from '../backends/postgres/index.js';
 import type { GameConfig } from '../config/index.js';
 import { RealmError, RejectedError, UnavailableError } from '../errors.js';
@@ -82,6 +83,7 @@ export class TradeService {
   private sweeping: Promise<void> | undefined;
   private readonly leases = new Map<number, { lease?: Awaited<ReturnType<SqlShard['tryLease']>>; nextTry: number }>();
   private closed = false;
+  private readonly finished: Counter<'status' | 'by'>;
 
   constructor(
     private readonly players: PlayerStore,
@@ -90,9 +92,16 @@ export class TradeService {
     private readonly router: ShardRouter,
     private readonly config: GameConfig,
     private readonly log: Logger,
+    registry: Registry,
     options: Partial<TradeOptions> = {},
   ) {
     this.options = { ...DEFAULT_TRADE_OPTIONS, ...options };
+    this.finished = new Counter({
+      name: 'realmstate_trades_finished_total',
+      help: 'Trades this instance finished, by outcome and by who finished them (the request or recovery)',
+      labelNames: ['status', 'by'] as const,
+      registers: [registry],
+    });
   }
 
   /** Runs a trade, or answers a retry of one with its first outcome. */
@@ -186,7 +195,7 @@ export class TradeService {
       if (r.ageMs < this.options.pendingTimeoutMs) return r;
       r = await decideTrade(db, tradeId, 'rolled_back', 'the trade did not finish in time (a crash or an unreachable shard); recovery rolled it back');
     }
-    return this.finish(r, new Set());
+    return this.finish(r, new Set(), 'recovery');
   }
 
   private shardOf(tradeId: string): SqlShard {
@@ -232,8 +241,14 @@ export class TradeService {
   }
 
   /** Step 4 and 5 for a decided trade; idempotent (each side's mark lets each event in once). */
-  private async finish(record: TradeRecord, notHeld: ReadonlySet<Role>): Promise<TradeRecord> {
+  private async finish(record: TradeRecord, notHeld: ReadonlySet<Role>, by: 'request' | 'recovery' = 'request'): Promise<TradeRecord> {
     if (record.settled || record.status === 'pending') return record;
+    const done = await this.followUp(record, notHeld);
+    if (done.settled) this.finished.labels(done.status, by).inc();
+    return done;
+  }
+
+  private async followUp(record: TradeRecord, notHeld: ReadonlySet<Role>): Promise<TradeRecord> {
     const { tradeId, terms } = record;
     const db = this.shardOf(tradeId);
     if (record.status === 'committed') {
@@ -296,7 +311,7 @@ export class TradeService {
     let r = record;
     while (!r.settled) {
       if (r.status === 'pending' && r.ageMs >= this.options.pendingTimeoutMs) r = await this.recover(r.tradeId);
-      else if (r.status !== 'pending' && r.ageMs >= this.options.settleGraceMs) r = await this.finish(r, new Set());
+      else if (r.status !== 'pending' && r.ageMs >= this.options.settleGraceMs) r = await this.finish(r, new Set(), 'recovery');
       if (r.settled || Date.now() >= deadline) break;
       await sleep(50);
       r = (await readTrade(this.shardOf(r.tradeId), r.tradeId)) as TradeRecord;

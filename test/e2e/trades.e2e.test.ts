@@ -191,6 +191,19 @@ describe.each(SQL_KINDS)('trades on %s', (kind) => {
     expect((await post('/v1/trades', { ...known, tradeId: uid('sw') })).statusCode).toBe(200);
   });
 
+  it('a board that follows a stat sees the stat move with a trade', async () => {
+    const board = uid('wealth');
+    const put = await t.app.inject({ method: 'PUT', url: `/v1/leaderboards/${board}`, headers: adminAuth, payload: { order: 'desc', operator: 'set', stat: 'crowns' } });
+    expect(put.statusCode, put.body).toBe(200);
+    const [a, b] = [uid('lb1'), uid('lb2')];
+    await seed(a, { gem: 1 }, { crowns: 100 });
+    await seed(b, { gem: 1 }, { crowns: 10 });
+    const res = await post('/v1/trades', { tradeId: uid('lbt'), a: { playerId: a, gives: { stats: { crowns: 60 } } }, b: { playerId: b, gives: { items: { gem: 1 } } } });
+    expect(res.statusCode, res.body).toBe(200);
+    const score = async (id: string) => (await get(`/v1/leaderboards/${board}/players/${id}`)).json().score as number | undefined;
+    await waitFor(async () => (await score(a)) === 40 && (await score(b)) === 70, 'the board to follow the traded stat', 20_000);
+  });
+
   it('random trades among players conserve every item and stat; the books balance and equal a rebuild', async () => {
     const random = seededRandom(kind === 'postgres' ? 17 : 71);
     const ids = Array.from({ length: 12 }, () => uid('rp'));
