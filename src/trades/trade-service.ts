@@ -172,7 +172,14 @@ export class TradeService {
         slot.lease = await shard.tryLease(SWEEP_LEASE_KEY).catch(() => undefined);
         if (!slot.lease) continue;
       }
-      const ids = await unfinishedTrades(shard, this.options.pendingTimeoutMs, this.options.settleGraceMs, SWEEP_BATCH);
+      let ids: string[];
+      try {
+        ids = await unfinishedTrades(shard, this.options.pendingTimeoutMs, this.options.settleGraceMs, SWEEP_BATCH);
+      } catch (err) {
+        // This shard is unreachable; the others are still swept.
+        this.log.debug({ err, shard: shard.index }, 'trade recovery could not read a shard');
+        continue;
+      }
       for (const id of ids) {
         try {
           const r = await this.recover(id);
