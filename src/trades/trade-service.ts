@@ -221,9 +221,10 @@ export class TradeService {
       const r = results[role];
       if (r.ok) continue;
       const side = record.terms[role];
+      // A failed append wrote nothing and will not land later (an unknown commit outcome is resolved before the
+      // append returns), and this request does not try again: this side needs no fence.
+      notHeld.add(role);
       if (r.refused === 'insufficient' || r.refused === 'limit' || r.refused === 'invariant') {
-        // Refused by the reducer: nothing of this side was held, and this request will not try again.
-        notHeld.add(role);
         if (status === 'committed') {
           status = 'rejected';
           reason = `player ${side.playerId}: ${(r.err as Error).message.replace(/^event \d+: /, '')}`;
@@ -234,7 +235,6 @@ export class TradeService {
       }
     }
     const decided = await decideTrade(this.shardOf(record.tradeId), record.tradeId, status, reason);
-    // A hold the reducer refused never lands later, whoever decided: its side needs no fence.
     return this.finish(decided, notHeld);
   }
 
