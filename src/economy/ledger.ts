@@ -118,6 +118,15 @@ export function applyToBook(book: PlayerBook, playerId: string, type: string, da
       move(book, goods, 1);
       return [{ tradeId: d.tradeId as string, giver: playerId, dir: 'out', goods }];
     }
+    case 'state.restore': {
+      // A per-player rollback (anti-cheat) sets holdings outright: what it adds is created, what it takes destroyed.
+      // Goods held in trades are not part of it.
+      for (const kind of ['items', 'stats'] as const) {
+        const target = (d[kind] ?? {}) as Counts;
+        for (const key of new Set([...Object.keys(book[kind]), ...Object.keys(target)])) change(book, kind, key, (target[key] ?? 0) - (book[kind][key] ?? 0));
+      }
+      return [];
+    }
     default:
       return [];
   }

@@ -51,10 +51,10 @@ export const tradeEventSchema = z.discriminatedUnion('type', [
 export type TradeEvent = z.infer<typeof tradeEventSchema>;
 export const TRADE_EVENT_TYPES: readonly TradeEvent['type'][] = ['trade.hold', 'trade.settle', 'trade.release', 'trade.void'];
 
-/** Every event type the log may hold: the public ones and the internal ones. */
-export type InternalEvent = TradeEvent;
-export type StoredEvent = PlayerEvent | InternalEvent;
-export type StoredEventType = StoredEvent['type'];
+export type InternalPlayerEvent = TradeEvent;
+export type InternalEventType = InternalPlayerEvent['type'];
+/** Any event the log may hold: the public types and Realmstate's own. */
+export type AnyPlayerEvent = PlayerEvent | InternalPlayerEvent;
 
 export type Durability = 'sync' | 'batched';
 
@@ -71,7 +71,7 @@ export type AppendRequest = z.infer<typeof appendRequestSchema>;
 /** An event as stored in the log. */
 export interface RecordedEvent {
   seq: number;
-  type: StoredEventType;
-  data: StoredEvent['data'];
+  type: PlayerEventType | InternalEventType;
+  data: AnyPlayerEvent['data'];
   recordedAt: string;
 }

@@ -7,7 +7,7 @@ import type { Metrics } from '../metrics.js';
 import type { ShardRouter } from '../sharding/index.js';
 import type { EngineOptions } from '../settings.js';
 import { GroupCommitter, isStaleWrite, type CommitItem } from './group-commit.js';
-import type { Durability, RecordedEvent, StoredEvent } from './player-events.js';
+import type { Durability, RecordedEvent, AnyPlayerEvent } from './player-events.js';
 import { isValidName, type PlayerState } from './player-state.js';
 import { applyEvents } from './reducers.js';
 import { loadPlayers, type LoadSource } from './state-rows.js';
@@ -101,7 +101,7 @@ export class PlayerStore {
     return this.writeBehind.size + this.committers.reduce((n, c) => n + c.pendingBatched, 0);
   }
 
-  async append(playerId: string, events: readonly StoredEvent[], options: AppendOptions = {}): Promise<AppendResult> {
+  async append(playerId: string, events: readonly AnyPlayerEvent[], options: AppendOptions = {}): Promise<AppendResult> {
     assertPlayerId(playerId);
     if (this.closed) throw new UnavailableError('the server is shutting down');
     const durability = options.durability ?? 'sync';
@@ -242,7 +242,7 @@ export class PlayerStore {
       return;
     }
     this.invalidate(playerId);
-    const events = item.events.map((e) => ({ type: e.type, data: e.data }) as StoredEvent);
+    const events = item.events.map((e) => ({ type: e.type, data: e.data }) as AnyPlayerEvent);
     this.append(playerId, events, { durability: 'batched' }).then(
       () => this.metrics.batchedRebased.inc(),
       (rebaseErr: unknown) => {

@@ -1,7 +1,7 @@
 // Pure reducers of the built-in events. `applyEvents` never changes its input: it works on one draft
 // and either returns the new state or throws RejectedError (and then nothing is to be written).
 import { RejectedError } from '../errors.js';
-import { MAX_SAFE, type RecordedEvent, type StoredEvent, type TradeEvent, type TradeGoods } from './player-events.js';
+import { MAX_SAFE, type RecordedEvent, type AnyPlayerEvent, type TradeEvent, type TradeGoods } from './player-events.js';
 import { draftOf, emptyState, type PlayerState } from './player-state.js';
 
 /** Caps that keep one player's document small enough to load, cache and snapshot quickly. */
@@ -22,7 +22,7 @@ function ensureRoom(index: number, map: Record<string, unknown>, key: string, li
 }
 
 /** Applies one event to a draft in place. `index` only labels the error. */
-export function applyToDraft(draft: PlayerState, event: StoredEvent, index = 0): void {
+export function applyToDraft(draft: PlayerState, event: AnyPlayerEvent, index = 0): void {
   switch (event.type) {
     case 'trade.hold':
     case 'trade.settle':
@@ -89,7 +89,7 @@ export function applyToDraft(draft: PlayerState, event: StoredEvent, index = 0):
  * Applies `events` (all or nothing) to `state` (null: the player does not exist yet).
  * Each event takes the next seq; `recordedAt` stamps createdAt (first event) and updatedAt.
  */
-export function applyEvents(state: PlayerState | null, playerId: string, events: readonly StoredEvent[], recordedAt: string): PlayerState {
+export function applyEvents(state: PlayerState | null, playerId: string, events: readonly AnyPlayerEvent[], recordedAt: string): PlayerState {
   const draft = state === null ? emptyState(playerId, recordedAt) : draftOf(state);
   events.forEach((event, i) => applyToDraft(draft, event, i));
   draft.seq += events.length;
@@ -107,7 +107,7 @@ export function replay(base: PlayerState | null, playerId: string, events: reado
   const draft = base === null ? emptyState(playerId, first.recordedAt) : draftOf(base);
   for (const event of events) {
     if (event.seq !== draft.seq + 1) throw new Error(`player ${playerId}: event seq ${event.seq} does not follow ${draft.seq}`);
-    applyToDraft(draft, { type: event.type, data: event.data } as StoredEvent, event.seq);
+    applyToDraft(draft, { type: event.type, data: event.data } as AnyPlayerEvent, event.seq);
     draft.seq = event.seq;
     draft.updatedAt = event.recordedAt;
   }

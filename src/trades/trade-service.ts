@@ -12,7 +12,7 @@ import { Counter, type Registry } from 'prom-client';
 import type { SqlCluster, SqlShard } from '../backends/postgres/index.js';
 import type { GameConfig } from '../config/index.js';
 import { RealmError, RejectedError, UnavailableError } from '../errors.js';
-import type { PlayerQueries, PlayerStore, StoredEvent, TradeGoods } from '../players/index.js';
+import type { PlayerQueries, PlayerStore, AnyPlayerEvent, TradeGoods } from '../players/index.js';
 import type { ShardRouter } from '../sharding/index.js';
 import { decideTrade, insertTrade, markSettled, readTrade, unfinishedTrades, type TradeRecord, type TradeStatus } from './trade-records.js';
 import { termsHash, termsOf, type TradeRequest, type TradeSide } from './trade-request.js';
@@ -307,7 +307,7 @@ export class TradeService {
     throw new UnavailableError(`trade ${tradeId}: player ${side.playerId} kept changing during the rollback; recovery retries`);
   }
 
-  private append(playerId: string, event: StoredEvent) {
+  private append(playerId: string, event: AnyPlayerEvent) {
     return this.players.append(playerId, [event], { durability: 'sync' });
   }
 

@@ -43,6 +43,12 @@ describe('economy ledger', () => {
     expect(totals.stats.gold).toEqual({ created: 500 + 150 + 7, destroyed: 200 + 7, held: 450, balanced: true });
   });
 
+  it('counts a per-player rollback (state.restore) as creation and destruction', () => {
+    const { totals } = fold([...setup, ['a', 'item.grant', { item: 'sword', qty: 3 }], ['a', 'state.restore', { toSeq: 1, stats: { gold: 5 }, items: { sword: 2 }, data: {}, reason: 'dupe' }]]);
+    expect(totals.items.sword).toEqual({ created: 5, destroyed: 3, held: 2, balanced: true });
+    expect(totals.stats.gold).toEqual({ created: 505, destroyed: 0, held: 505, balanced: true });
+  });
+
   it('keeps goods in escrow while a trade is pending and balances through a settle', () => {
     const pending = fold([...setup, ...hold]);
     expect(pending.totals.items.sword).toEqual({ created: 2, destroyed: 0, held: 2, balanced: true });

@@ -2,13 +2,13 @@
 // refuses a late hold; and the public append schema refuses the internal types.
 import { describe, expect, it } from 'vitest';
 import { RejectedError } from '../../src/errors.js';
-import { appendRequestSchema, applyEvents, replay, type PlayerState, type StoredEvent } from '../../src/players/index.js';
+import { appendRequestSchema, applyEvents, replay, type PlayerState, type AnyPlayerEvent } from '../../src/players/index.js';
 
 const at = '2026-01-01T00:00:00.000Z';
 const start = applyEvents(null, 'p', [{ type: 'item.grant', data: { item: 'sword', qty: 1 } }, { type: 'stat.set', data: { stat: 'gold', value: 10 } }], at);
-const hold: StoredEvent = { type: 'trade.hold', data: { tradeId: 't', with: 'q', gives: { items: { sword: 1 }, stats: { gold: 4 } } } };
+const hold: AnyPlayerEvent = { type: 'trade.hold', data: { tradeId: 't', with: 'q', gives: { items: { sword: 1 }, stats: { gold: 4 } } } };
 
-function refusal(state: PlayerState, event: StoredEvent): unknown {
+function refusal(state: PlayerState, event: AnyPlayerEvent): unknown {
   try {
     applyEvents(state, 'p', [event], at);
   } catch (err) {
@@ -39,7 +39,7 @@ describe('trade reducers', () => {
     expect(settled.trades).toBeUndefined();
     expect(refusal(settled, { type: 'trade.settle', data: { tradeId: 't', from: 'q', receives: { items: { shield: 1 } } } })).toBe('not_held');
     expect(refusal(settled, { type: 'trade.release', data: { tradeId: 't', returns: { items: { sword: 1 } } } })).toBe('not_held');
-    const released = applyEvents(held, 'p', [{ type: 'trade.release', data: { tradeId: 't', returns: hold.data.gives } } as StoredEvent], at);
+    const released = applyEvents(held, 'p', [{ type: 'trade.release', data: { tradeId: 't', returns: hold.data.gives } } as AnyPlayerEvent], at);
     expect(released.items).toEqual(start.items);
     expect(released.stats).toEqual(start.stats);
     const fenced = applyEvents(start, 'p', [{ type: 'trade.void', data: { tradeId: 't' } }], at);
@@ -48,7 +48,7 @@ describe('trade reducers', () => {
   });
 
   it('replays trade events to the same state', () => {
-    const events: StoredEvent[] = [{ type: 'item.grant', data: { item: 'sword', qty: 1 } }, { type: 'stat.set', data: { stat: 'gold', value: 10 } }, hold];
+    const events: AnyPlayerEvent[] = [{ type: 'item.grant', data: { item: 'sword', qty: 1 } }, { type: 'stat.set', data: { stat: 'gold', value: 10 } }, hold];
     const served = applyEvents(null, 'p', events, at);
     const replayed = replay(null, 'p', events.map((e, i) => ({ seq: i + 1, type: e.type, data: e.data, recordedAt: at })));
     expect(replayed).toEqual(served);
