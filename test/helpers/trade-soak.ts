@@ -47,8 +47,8 @@ export async function seedPlayers(url: string): Promise<void> {
   }
 }
 
-/** Sends every trade once from 8 workers; `fault` runs once a third of them are sent. `server(w)` picks where to send. */
-export async function drive(trades: readonly Trade[], server: (w: number) => ServerProcess, mayDie: (s: ServerProcess) => boolean, fault: () => Promise<void>): Promise<Map<string, number>> {
+/** Sends every trade once from 8 workers; `fault` runs once a third of them are sent. `server(w)` picks where to send (it may wait for a restart). */
+export async function drive(trades: readonly Trade[], server: (w: number) => ServerProcess | Promise<ServerProcess>, mayDie: (s: ServerProcess) => boolean, fault: () => Promise<void>): Promise<Map<string, number>> {
   const seen = new Map<string, number>();
   const count = (k: string) => seen.set(k, (seen.get(k) ?? 0) + 1);
   let sent = 0;
@@ -57,7 +57,7 @@ export async function drive(trades: readonly Trade[], server: (w: number) => Ser
     Array.from({ length: 8 }, async (_, w) => {
       for (let i = w; i < trades.length; i += 8) {
         if (++sent === Math.floor(trades.length / 3)) faults ??= fault();
-        const s = server(w);
+        const s = await server(w);
         try {
           const res = await postJson(`${s.url}/v1/trades`, trades[i]);
           count(String(res.status));
