@@ -23,13 +23,15 @@ import { LeaderboardService, type Clock, type LeaderboardStores } from './leader
 import { createLogger } from './log.js';
 import { Metrics } from './metrics.js';
 import { CacheUpdater } from './players/cache-updater.js';
-import { PlayerQueries, PlayerStore, type RecordedEvent } from './players/index.js';
+import { PlayerQueries, PlayerStore, TRADE_EVENT_TYPES, type RecordedEvent } from './players/index.js';
 import { loadSettings, type Settings } from './settings.js';
 import { ShardRouter, SlotMap } from './sharding/index.js';
 import { Anticheat } from './anticheat/index.js';
 import { MemoryRateWindows } from './backends/memory/memory-rate-windows.js';
 import { MemoryBroadcastHub } from './backends/memory/memory-broadcast.js';
 import { RedisRateWindows } from './backends/redis/redis-rate-windows.js';
+import { EconomyBooks } from './economy/index.js';
+import { asStatEvents, TradeService, type TradeOptions } from './trades/index.js';
 
 export interface CreateRealmOptions {
   /** Settings; default: read from process.env. */
@@ -46,6 +48,8 @@ export interface CreateRealmOptions {
   relay?: ConstructorParameters<typeof OutboxRelay>[4];
   /** "Now" for leaderboard seasons and achieved-at times (tests cross season boundaries). Default: the system clock. */
   clock?: Clock;
+  /** Trade timeouts and the recovery sweep's pace. Default: DEFAULT_TRADE_OPTIONS. */
+  trades?: Partial<TradeOptions>;
 }
 
 export type BackendStatus = 'up' | 'down';
@@ -69,6 +73,8 @@ export interface RealmParts {
   config: GameConfig;
   leaderboards: LeaderboardService;
   anticheat: Anticheat;
+  trades: TradeService;
+  economy: EconomyBooks;
 }
 
 type Check = () => Promise<unknown>;
@@ -92,6 +98,10 @@ export class Realm implements RealmParts {
   readonly leaderboards: LeaderboardService;
   /** Anti-cheat: rules on every write, flags, quarantine, bans, rollback, the admin audit log. */
   readonly anticheat: Anticheat;
+  /** Player-to-player trades, atomic across shards, and their recovery sweep. */
+  readonly trades: TradeService;
+  /** The economy's books: a projection of the stream, and a rebuild from the logs to check it against. */
+  readonly economy: EconomyBooks;
 
   private readonly checks = new Map<string, Check>();
   /** Backends whose loss degrades the instance without making it unready (a leaderboard region's Redis). */
@@ -119,6 +129,8 @@ export class Realm implements RealmParts {
     this.config = parts.config;
     this.leaderboards = parts.leaderboards;
     this.anticheat = parts.anticheat;
+    this.trades = parts.trades;
+    this.economy = parts.economy;
     this.sql.shards.forEach((s) => this.addReadinessCheck(`shard-${s.index}`, () => s.query('SELECT 1')));
     this.sql.replicas.forEach((r, i) => {
       if (r) this.addReadinessCheck(`replica-${i}`, () => r.query('SELECT 1'));
@@ -302,7 +314,9 @@ export async function createRealm(options: CreateRealmOptions = {}): Promise<Rea
     closeSteps.push({ name: 'leaderboards', close: () => leaderboards.close() });
     const anticheat = await openAnticheat(settings, log, { sql, config, players, queries, leaderboards, metrics, redis });
     closeSteps.push({ name: 'anticheat', close: () => anticheat.close() });
-    const realm = new Realm({ settings, log, metrics, keys, sql, router, players, queries, bus, cache, redis, relay, projections, config, leaderboards, anticheat });
+    const trades = new TradeService(players, queries, sql, router, config, log, metrics.registry, options.trades);
+    const economy = new EconomyBooks(sql, router, log);
+    const realm = new Realm({ settings, log, metrics, keys, sql, router, players, queries, bus, cache, redis, relay, projections, config, leaderboards, anticheat, trades, economy });
     // A region's own Redis down takes only that region's boards down: reported, but the instance stays ready.
     for (const [name, client] of boards.clients) realm.addReadinessCheck(name, () => client.ping(), { optional: name !== 'redis' });
     realm.describeBackend(boards.description);
@@ -316,6 +330,7 @@ export async function createRealm(options: CreateRealmOptions = {}): Promise<Rea
       if (!(await relay.close(Date.now() + 5000))) log.warn('stream unreachable at shutdown; unpublished events stay in the outbox');
     });
     realm.onClose('players', () => players.close());
+    realm.onClose('trades', () => trades.close());
     realm.onClose('config', () => config.close());
 
     // The live config is deep-frozen; the board registry takes plain copies.
@@ -326,6 +341,8 @@ export async function createRealm(options: CreateRealmOptions = {}): Promise<Rea
     await anticheat.start();
     await leaderboards.start();
     await projections.start(statBoardsProjection(leaderboards, queries));
+    await projections.start(economy.projection());
+    trades.start();
     return realm;
   } catch (err) {
     for (const step of closeSteps.reverse()) await step.close().catch(() => {});
@@ -341,10 +358,10 @@ export async function createRealm(options: CreateRealmOptions = {}): Promise<Rea
 function statBoardsProjection(leaderboards: LeaderboardService, queries: PlayerQueries): Projection {
   return {
     name: 'leaderboard-stats',
-    types: ['stat.add', 'stat.set', 'stat.max', 'state.restore'],
+    types: ['stat.add', 'stat.set', 'stat.max', 'state.restore', ...TRADE_EVENT_TYPES],
     handle: async (events) => {
       const byPlayer = new Map<string, RecordedEvent[]>();
-      for (const e of events) {
+      for (const e of events.flatMap(asStatEvents)) {
         if (e.type !== 'state.restore' && !leaderboards.followsStat((e.data as { stat?: string }).stat ?? '')) continue;
         const list = byPlayer.get(e.playerId) ?? [];
         list.push({ seq: e.seq, type: e.type as RecordedEvent['type'], data: e.data as RecordedEvent['data'], recordedAt: e.recordedAt });

@@ -13,6 +13,7 @@ import { readPathScenario } from './read-path.js';
 import { streamLagScenario } from './stream-lag.js';
 import { snapshotScenario } from './snapshot-load.js';
 import { writeBehindScenario } from './write-behind.js';
+import { tradesScenario } from './trades.js';
 
 export const SCENARIOS: Scenario[] = [
   writeBehindScenario,
@@ -28,4 +29,5 @@ export const SCENARIOS: Scenario[] = [
   lbEmbeddedScenario,
   anticheatScenario,
   rateLimitScenario,
+  tradesScenario,
 ];

@@ -90,6 +90,9 @@ const experimentSchema = z
     if (total > MAX_TOTAL_WEIGHT) ctx.addIssue({ code: 'custom', path: ['variants'], message: `the weights add up to ${total}, more than ${MAX_TOTAL_WEIGHT}` });
   });
 
+/** The economy's switches. `trades: disabled` refuses new trades (503) while trades in flight still finish. Default enabled. */
+const economySchema = z.object({ trades: z.enum(['enabled', 'disabled']).default('enabled') }).strict();
+
 export const gameConfigSchema = z
   .object({
     version: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
@@ -107,6 +110,7 @@ export const gameConfigSchema = z
     limits: limitsSchema.prefault({}),
     /** Anti-cheat rules (src/anticheat), hot reloaded like the rest. */
     anticheat: anticheatConfigSchema.prefault({}),
+    economy: economySchema.prefault({}),
   })
   .strict();
 

@@ -1,7 +1,7 @@
 // SQL of the per-player event log: batched appends (one unnest statement per table, whatever the batch size)
 // and reads. The group committer and the readers call these inside their own transactions.
 import type { SqlExecutor } from '../backends/postgres/index.js';
-import type { PlayerEventType, RecordedEvent } from '../players/player-events.js';
+import type { InternalEventType, PlayerEventType, RecordedEvent } from '../players/player-events.js';
 
 export interface EventRow extends RecordedEvent {
   playerId: string;
@@ -10,7 +10,7 @@ export interface EventRow extends RecordedEvent {
 interface DbEventRow {
   player_id: string;
   seq: number;
-  type: PlayerEventType;
+  type: PlayerEventType | InternalEventType;
   data: RecordedEvent['data'];
   recorded_at: Date;
 }

@@ -15,6 +15,7 @@ import { opsRoutes } from './routes/ops.js';
 import { playerRoutes } from './routes/players.js';
 import { anticheatRoutes } from './routes/anticheat.js';
 import { installAudit } from '../anticheat/index.js';
+import { tradeRoutes } from './routes/trades.js';
 
 export const BODY_LIMIT_BYTES = 1024 * 1024;
 
@@ -96,6 +97,7 @@ export async function buildServer(realm: Realm, options: ServerOptions = {}): Pr
   configRoutes(app, realm);
   leaderboardRoutes(app, realm);
   anticheatRoutes(app, realm);
+  tradeRoutes(app, realm);
   await app.ready();
   return app;
 }

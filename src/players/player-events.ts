@@ -42,6 +42,23 @@ export type PlayerEvent = z.infer<typeof playerEventSchema>;
 export type PlayerEventType = PlayerEvent['type'];
 export const PLAYER_EVENT_TYPES: readonly PlayerEventType[] = ['stat.add', 'stat.set', 'stat.max', 'item.grant', 'item.consume', 'data.set', 'data.unset'];
 
+// Internal events: built-in types that only Realmstate appends (never accepted by the public append route).
+// Trades: `trade.hold` moves a giver's goods out of its state into the trade's escrow; `trade.settle` credits the
+// other side's goods and closes the hold; `trade.release` gives held goods back; `trade.void` fences a trade that
+// was rolled back before this player's hold arrived, so a late hold is refused.
+const goodsMap = z.record(name, positiveQty);
+export const tradeGoodsSchema = z.object({ items: goodsMap.optional(), stats: goodsMap.optional() }).strict();
+export type TradeGoods = z.infer<typeof tradeGoodsSchema>;
+const tradeId = name;
+export const tradeEventSchema = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('trade.hold'), data: z.object({ tradeId, with: name, gives: tradeGoodsSchema }).strict() }).strict(),
+  z.object({ type: z.literal('trade.settle'), data: z.object({ tradeId, from: name, receives: tradeGoodsSchema }).strict() }).strict(),
+  z.object({ type: z.literal('trade.release'), data: z.object({ tradeId, returns: tradeGoodsSchema }).strict() }).strict(),
+  z.object({ type: z.literal('trade.void'), data: z.object({ tradeId }).strict() }).strict(),
+]);
+export type TradeEvent = z.infer<typeof tradeEventSchema>;
+export const TRADE_EVENT_TYPES: readonly TradeEvent['type'][] = ['trade.hold', 'trade.settle', 'trade.release', 'trade.void'];
+
 export type Durability = 'sync' | 'batched';
 
 export const appendRequestSchema = z
@@ -54,7 +71,7 @@ export const appendRequestSchema = z
 
 export type AppendRequest = z.infer<typeof appendRequestSchema>;
 
-// Event types only Realmstate itself appends (anti-cheat: bans and per-player rollback). The public append route
+// Event types only Realmstate itself appends (anti-cheat: bans and per-player rollback; trades). The public append route
 // validates with playerEventSchema alone, so a client can never send these.
 const stateMap = <T extends z.ZodType>(value: T) => z.record(z.string().regex(NAME_PATTERN), value);
 export const internalEventSchema = z.discriminatedUnion('type', [
@@ -65,11 +82,12 @@ export const internalEventSchema = z.discriminatedUnion('type', [
   }).strict(),
   z.object({ type: z.literal('player.banned'), data: z.object({ reason: z.string().max(500) }).strict() }).strict(),
   z.object({ type: z.literal('player.unbanned'), data: z.object({ reason: z.string().max(500) }).strict() }).strict(),
+  ...tradeEventSchema.options,
 ]);
 
 export type InternalPlayerEvent = z.infer<typeof internalEventSchema>;
 export type InternalEventType = InternalPlayerEvent['type'];
-export const INTERNAL_EVENT_TYPES: readonly InternalEventType[] = ['state.restore', 'player.banned', 'player.unbanned'];
+export const INTERNAL_EVENT_TYPES: readonly InternalEventType[] = ['state.restore', 'player.banned', 'player.unbanned', ...TRADE_EVENT_TYPES];
 /** Any event the log may hold: the public types and Realmstate's own. */
 export type AnyPlayerEvent = PlayerEvent | InternalPlayerEvent;
 

@@ -9,9 +9,13 @@ export interface PlayerState {
   stats: Record<string, number>;
   items: Record<string, number>;
   data: Record<string, JsonValue>;
+  /** Trades this player is in: 'held' while its goods are in a trade's escrow, 'void' once a trade was closed before its hold. Absent when empty. */
+  trades?: Record<string, TradeMark>;
   createdAt: string;
   updatedAt: string;
 }
+
+export type TradeMark = 'held' | 'void';
 
 /** Player ids, and stat, item and data key names: 1–64 of A-Z a-z 0-9 _ - . : */
 export const NAME_PATTERN = /^[A-Za-z0-9_\-.:]{1,64}$/;
@@ -40,6 +44,7 @@ export function reviveState(raw: PlayerState): PlayerState {
     stats: nullProtoCopy(raw.stats),
     items: nullProtoCopy(raw.items),
     data: nullProtoCopy(raw.data),
+    ...(raw.trades ? { trades: nullProtoCopy(raw.trades) } : {}),
     createdAt: raw.createdAt,
     updatedAt: raw.updatedAt,
   };
@@ -47,7 +52,9 @@ export function reviveState(raw: PlayerState): PlayerState {
 
 /** A shallow copy whose maps can be changed without touching `state`. */
 export function draftOf(state: PlayerState): PlayerState {
-  return { ...state, stats: nullProtoCopy(state.stats), items: nullProtoCopy(state.items), data: nullProtoCopy(state.data) };
+  const draft = { ...state, stats: nullProtoCopy(state.stats), items: nullProtoCopy(state.items), data: nullProtoCopy(state.data) };
+  if (state.trades) draft.trades = nullProtoCopy(state.trades);
+  return draft;
 }
 
 const jsonOf = new WeakMap<PlayerState, string>();

@@ -1,11 +1,11 @@
 // Pure reducers of the built-in events. `applyEvents` never changes its input: it works on one draft
 // and either returns the new state or throws RejectedError (and then nothing is to be written).
 import { RejectedError } from '../errors.js';
-import { MAX_SAFE, type AnyPlayerEvent, type RecordedEvent } from './player-events.js';
+import { MAX_SAFE, type AnyPlayerEvent, type RecordedEvent, type TradeEvent, type TradeGoods } from './player-events.js';
 import { draftOf, emptyState, nullProtoCopy, type PlayerState } from './player-state.js';
 
 /** Caps that keep one player's document small enough to load, cache and snapshot quickly. */
-export const STATE_LIMITS = Object.freeze({ stats: 1024, items: 1024, dataKeys: 256 });
+export const STATE_LIMITS = Object.freeze({ stats: 1024, items: 1024, dataKeys: 256, trades: 256 });
 
 function reject(index: number, message: string): never {
   throw new RejectedError(`event ${index}: ${message}`, { eventIndex: index });
@@ -24,6 +24,11 @@ function ensureRoom(index: number, map: Record<string, unknown>, key: string, li
 /** Applies one event to a draft in place. `index` only labels the error. */
 export function applyToDraft(draft: PlayerState, event: AnyPlayerEvent, index = 0): void {
   switch (event.type) {
+    case 'trade.hold':
+    case 'trade.settle':
+    case 'trade.release':
+    case 'trade.void':
+      return applyTradeEvent(draft, event, index);
     case 'stat.add': {
       const { stat, amount } = event.data;
       const next = (draft.stats[stat] ?? 0) + amount;
@@ -117,4 +122,75 @@ export function replay(base: PlayerState | null, playerId: string, events: reado
     draft.updatedAt = event.recordedAt;
   }
   return draft;
+}
+
+/**
+ * Trade events (internal). Each side's mark makes every step happen at most once per trade: a hold needs no mark,
+ * settle and release need 'held' (and remove it), void needs no mark and leaves 'void' so a late hold is refused.
+ * A refusal says why in `details.trade`, which the trade service reads.
+ */
+function applyTradeEvent(draft: PlayerState, event: TradeEvent, index: number): void {
+  const { tradeId } = event.data;
+  const marks = draft.trades ?? (Object.create(null) as Record<string, 'held' | 'void'>);
+  const mark = marks[tradeId];
+  const refuse = (trade: string, message: string): never => {
+    throw new RejectedError(`event ${index}: ${message}`, { eventIndex: index, trade });
+  };
+  switch (event.type) {
+    case 'trade.hold': {
+      if (mark === 'held') refuse('held', `trade "${tradeId}" already holds this player's goods`);
+      if (mark === 'void') refuse('void', `trade "${tradeId}" was closed before this player's goods were held`);
+      if (countKeys(marks) >= STATE_LIMITS.trades) refuse('limit', `a player is in at most ${STATE_LIMITS.trades} trades at once`);
+      const { items = {}, stats = {} } = event.data.gives;
+      for (const [item, qty] of Object.entries(items)) {
+        const have = draft.items[item] ?? 0;
+        if (have < qty) refuse('insufficient', `the player has ${have} "${item}", the trade needs ${qty}`);
+      }
+      for (const [stat, qty] of Object.entries(stats)) {
+        const have = draft.stats[stat] ?? 0;
+        if (have < qty) refuse('insufficient', `the player has ${have} "${stat}", the trade needs ${qty}`);
+      }
+      for (const [item, qty] of Object.entries(items)) {
+        const left = (draft.items[item] as number) - qty;
+        if (left === 0) delete draft.items[item];
+        else draft.items[item] = left;
+      }
+      for (const [stat, qty] of Object.entries(stats)) draft.stats[stat] = (draft.stats[stat] as number) - qty;
+      marks[tradeId] = 'held';
+      break;
+    }
+    case 'trade.settle':
+    case 'trade.release': {
+      if (mark !== 'held') refuse(mark ?? 'not_held', `trade "${tradeId}" holds nothing of this player`);
+      const goods: TradeGoods = event.type === 'trade.settle' ? event.data.receives : event.data.returns;
+      creditGoods(draft, goods, index);
+      delete marks[tradeId];
+      break;
+    }
+    case 'trade.void': {
+      if (mark === 'held') refuse('held', `trade "${tradeId}" still holds this player's goods`);
+      if (mark === undefined && countKeys(marks) >= STATE_LIMITS.trades) refuse('limit', `a player is in at most ${STATE_LIMITS.trades} trades at once`);
+      marks[tradeId] = 'void';
+      break;
+    }
+  }
+  if (countKeys(marks) > 0) draft.trades = marks;
+  else delete draft.trades;
+}
+
+/**
+ * Goods coming out of escrow. The caps on kinds of items and stats do not apply: a decided trade must be able to
+ * finish, and goods refused here would be stuck in escrow. Only 2^53−1 is a hard limit.
+ */
+function creditGoods(draft: PlayerState, goods: TradeGoods, index: number): void {
+  for (const [item, qty] of Object.entries(goods.items ?? {})) {
+    const next = (draft.items[item] ?? 0) + qty;
+    if (next > MAX_SAFE) reject(index, `item "${item}" would exceed 2^53-1`);
+    draft.items[item] = next;
+  }
+  for (const [stat, qty] of Object.entries(goods.stats ?? {})) {
+    const next = (draft.stats[stat] ?? 0) + qty;
+    if (next > MAX_SAFE) reject(index, `stat "${stat}" would exceed 2^53-1`);
+    draft.stats[stat] = next;
+  }
 }

@@ -34,8 +34,9 @@ describe('game config file', () => {
       experiments: [],
       limits: { rateLimits: { perKeyPerSecond: DEFAULT_LIMITS.rateLimits.perKeyPerSecond, perPlayerPerSecond: DEFAULT_LIMITS.rateLimits.perPlayerPerSecond, burst: 5 }, scores: {} },
       anticheat: { rules: [] },
+      economy: { trades: 'enabled' },
     });
-    expect(builtInGameConfig()).toEqual({ version: 0, leaderboards: [], tuning: {}, experiments: [], limits: { rateLimits: { perKeyPerSecond: 50000, perPlayerPerSecond: 20, burst: 50 }, scores: {} }, anticheat: { rules: [] } });
+    expect(builtInGameConfig()).toEqual({ version: 0, leaderboards: [], tuning: {}, experiments: [], limits: { rateLimits: { perKeyPerSecond: 50000, perPlayerPerSecond: 20, burst: 50 }, scores: {} }, anticheat: { rules: [] }, economy: { trades: 'enabled' } });
   });
 
   it('names the file, the line and the field of a bad value', () => {
