@@ -1,8 +1,8 @@
-export type { PlayerState, JsonValue } from './player-state.js';
+export type { PlayerState, JsonValue, QueueRating } from './player-state.js';
 export { NAME_PATTERN, isValidName, reviveState } from './player-state.js';
 export {
   playerEventSchema, appendRequestSchema, PLAYER_EVENT_TYPES, MAX_EVENTS_PER_APPEND, MAX_DATA_VALUE_BYTES,
-  type PlayerEvent, type PlayerEventType, type RecordedEvent, type Durability, type AppendRequest,
+  type PlayerEvent, type PlayerEventType, type PublicPlayerEvent, type InternalPlayerEvent, type RecordedEvent, type Durability, type AppendRequest,
 } from './player-events.js';
 export { applyEvents, replay, STATE_LIMITS } from './reducers.js';
 export { MAX_DATA_VALUE_DEPTH } from './storable-json.js';

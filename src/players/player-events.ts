@@ -30,9 +30,27 @@ export const playerEventSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('data.unset'), data: z.object({ key: name }).strict() }).strict(),
 ]);
 
-export type PlayerEvent = z.infer<typeof playerEventSchema>;
+/** The built-in events a client may append (the public append route accepts these and no others). */
+export type PublicPlayerEvent = z.infer<typeof playerEventSchema>;
+export const PLAYER_EVENT_TYPES: readonly PublicPlayerEvent['type'][] = ['stat.add', 'stat.set', 'stat.max', 'item.grant', 'item.consume', 'data.set', 'data.unset'];
+
+// Matchmaking: a player's new rating in one queue after a match result. Only Realmstate appends it.
+export const ratingUpdateEventSchema = z
+  .object({
+    type: z.literal('rating.update'),
+    data: z.object({ queue: name, matchId: z.string().min(1).max(64), mu: z.number(), sigma: z.number().positive() }).strict(),
+  })
+  .strict();
+
+/** Built-in events only Realmstate itself appends; never accepted by the public append route. */
+export const internalPlayerEventSchema = z.discriminatedUnion('type', [
+  ratingUpdateEventSchema,
+]);
+export type InternalPlayerEvent = z.infer<typeof internalPlayerEventSchema>;
+
+/** Every built-in event the log may hold. */
+export type PlayerEvent = PublicPlayerEvent | InternalPlayerEvent;
 export type PlayerEventType = PlayerEvent['type'];
-export const PLAYER_EVENT_TYPES: readonly PlayerEventType[] = ['stat.add', 'stat.set', 'stat.max', 'item.grant', 'item.consume', 'data.set', 'data.unset'];
 
 export type Durability = 'sync' | 'batched';
 

@@ -9,8 +9,18 @@ export interface PlayerState {
   stats: Record<string, number>;
   items: Record<string, number>;
   data: Record<string, JsonValue>;
+  /** Matchmaking ratings by queue; absent until the player's first rated match. */
+  ratings?: Record<string, QueueRating>;
   createdAt: string;
   updatedAt: string;
+}
+
+/** A player's Weng-Lin rating in one matchmaking queue, and the last match that set it. */
+export interface QueueRating {
+  mu: number;
+  sigma: number;
+  matches: number;
+  lastMatchId: string;
 }
 
 /** Player ids, and stat, item and data key names: 1–64 of A-Z a-z 0-9 _ - . : */
@@ -40,6 +50,7 @@ export function reviveState(raw: PlayerState): PlayerState {
     stats: nullProtoCopy(raw.stats),
     items: nullProtoCopy(raw.items),
     data: nullProtoCopy(raw.data),
+    ...(raw.ratings ? { ratings: nullProtoCopy(raw.ratings) } : {}),
     createdAt: raw.createdAt,
     updatedAt: raw.updatedAt,
   };
@@ -47,7 +58,9 @@ export function reviveState(raw: PlayerState): PlayerState {
 
 /** A shallow copy whose maps can be changed without touching `state`. */
 export function draftOf(state: PlayerState): PlayerState {
-  return { ...state, stats: nullProtoCopy(state.stats), items: nullProtoCopy(state.items), data: nullProtoCopy(state.data) };
+  const draft = { ...state, stats: nullProtoCopy(state.stats), items: nullProtoCopy(state.items), data: nullProtoCopy(state.data) };
+  if (state.ratings) draft.ratings = nullProtoCopy(state.ratings);
+  return draft;
 }
 
 const jsonOf = new WeakMap<PlayerState, string>();

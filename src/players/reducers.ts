@@ -2,7 +2,7 @@
 // and either returns the new state or throws RejectedError (and then nothing is to be written).
 import { RejectedError } from '../errors.js';
 import { MAX_SAFE, type PlayerEvent, type RecordedEvent } from './player-events.js';
-import { draftOf, emptyState, type PlayerState } from './player-state.js';
+import { draftOf, emptyState, nullProtoCopy, type PlayerState } from './player-state.js';
 
 /** Caps that keep one player's document small enough to load, cache and snapshot quickly. */
 export const STATE_LIMITS = Object.freeze({ stats: 1024, items: 1024, dataKeys: 256 });
@@ -71,6 +71,15 @@ export function applyToDraft(draft: PlayerState, event: PlayerEvent, index = 0):
     }
     case 'data.unset': {
       delete draft.data[event.data.key];
+      return;
+    }
+    case 'rating.update': {
+      // Absolute values, so a replay needs no rating model; the same match applied twice counts once.
+      const { queue, matchId, mu, sigma } = event.data;
+      draft.ratings ??= nullProtoCopy({});
+      const before = draft.ratings[queue];
+      const matches = (before?.matches ?? 0) + (before?.lastMatchId === matchId ? 0 : 1);
+      draft.ratings[queue] = { mu, sigma, matches, lastMatchId: matchId };
       return;
     }
     default: {

@@ -1,0 +1,266 @@
+// The matcher as pure functions: given the searching tickets of one queue and the time, which matches to make.
+// Anchors are taken oldest first; around each, candidates in rating order (nearest mu first) within one region,
+// under the skill window and latency cap in force for the anchor's wait; parties are placed first, then teams are
+// balanced by rating (greedy, then swaps). The pool's atomic claim is what makes a proposal real.
+import { randomUUID } from 'node:crypto';
+import { stepValue, type QueueRules } from './queue-config.js';
+import { drawProbability } from './ratings.js';
+import type { Match, PlayerRating, Ticket } from './ticket.js';
+
+/** A ticket as the matcher sees it. */
+interface Candidate {
+  ticket: Ticket;
+  size: number;
+  minMu: number;
+  maxMu: number;
+  meanMu: number;
+  /** Largest latency of its players to each region (absent: some player has none). */
+  latency: Map<string, number>;
+}
+
+export interface MatcherOptions {
+  /** Most candidates looked at around one anchor in one region; bounds the work of a tick. Default 4000. */
+  maxScan?: number;
+  /** Match ids (tests, benchmarks with a seeded random). Default randomUUID. */
+  newId?: () => string;
+  /** Whether to compute the predicted draw (costs an openskill call per match). Default true. */
+  predictDraw?: boolean;
+}
+
+function candidateOf(ticket: Ticket): Candidate {
+  let minMu = Infinity;
+  let maxMu = -Infinity;
+  let sum = 0;
+  for (const r of ticket.ratings) {
+    minMu = Math.min(minMu, r.mu);
+    maxMu = Math.max(maxMu, r.mu);
+    sum += r.mu;
+  }
+  const latency = new Map<string, number>();
+  const first = ticket.players[0];
+  if (first) {
+    for (const region of Object.keys(first.latencies)) {
+      let worst = 0;
+      let all = true;
+      for (const p of ticket.players) {
+        const ms = p.latencies[region];
+        if (ms === undefined) {
+          all = false;
+          break;
+        }
+        worst = Math.max(worst, ms);
+      }
+      if (all) latency.set(region, worst);
+    }
+  }
+  return { ticket, size: ticket.players.length, minMu, maxMu, meanMu: sum / Math.max(1, ticket.ratings.length), latency };
+}
+
+/** First-fit decreasing of party sizes into `teams` teams of `teamSize`; the team of each size's index, or null. */
+export function packParties(sizes: readonly number[], teams: number, teamSize: number): number[] | null {
+  const order = sizes.map((s, i) => ({ s, i })).sort((a, b) => b.s - a.s);
+  const room = new Array<number>(teams).fill(teamSize);
+  const out = new Array<number>(sizes.length);
+  for (const { s, i } of order) {
+    let best = -1;
+    for (let t = 0; t < teams; t++) if ((room[t] as number) >= s && (best < 0 || (room[t] as number) > (room[best] as number))) best = t;
+    if (best < 0) return null;
+    room[best] = (room[best] as number) - s;
+    out[i] = best;
+  }
+  return out;
+}
+
+/**
+ * Splits tickets (parties whole) into teams of equal size with rating sums as close as possible: parties first,
+ * largest and strongest to the weakest team with room, then solos the same way, then swaps of equal-sized
+ * tickets between teams while a swap narrows the gap between the strongest and weakest team.
+ */
+export function balanceTeams(tickets: readonly Ticket[], teams: number, teamSize: number): Ticket[][] | null {
+  const units = tickets.map((t) => ({ t, size: t.players.length, sum: t.ratings.reduce((s, r) => s + r.mu, 0) }));
+  if (units.reduce((n, u) => n + u.size, 0) !== teams * teamSize) return null;
+  units.sort((a, b) => b.size - a.size || b.sum / b.size - a.sum / a.size);
+  const members: Array<typeof units> = Array.from({ length: teams }, () => []);
+  const room = new Array<number>(teams).fill(teamSize);
+  const sums = new Array<number>(teams).fill(0);
+  for (const u of units) {
+    let best = -1;
+    for (let t = 0; t < teams; t++) {
+      if ((room[t] as number) < u.size) continue;
+      if (best < 0 || (sums[t] as number) < (sums[best] as number) || ((sums[t] as number) === (sums[best] as number) && (room[t] as number) > (room[best] as number))) best = t;
+    }
+    if (best < 0) {
+      // The greedy order left no room for this party: fall back to the packing that is known to fit.
+      const packing = packParties(units.map((x) => x.size), teams, teamSize);
+      if (!packing) return null;
+      const out: Ticket[][] = Array.from({ length: teams }, () => []);
+      units.forEach((x, i) => (out[packing[i] as number] as Ticket[]).push(x.t));
+      return out;
+    }
+    (members[best] as typeof units).push(u);
+    room[best] = (room[best] as number) - u.size;
+    sums[best] = (sums[best] as number) + u.sum;
+  }
+  const gap = () => Math.max(...sums) - Math.min(...sums);
+  for (let pass = 0; pass < 4; pass++) {
+    let improved = false;
+    for (let a = 0; a < teams; a++) {
+      for (let b = a + 1; b < teams; b++) {
+        const ma = members[a] as typeof units;
+        const mb = members[b] as typeof units;
+        for (let i = 0; i < ma.length; i++) {
+          for (let j = 0; j < mb.length; j++) {
+            const ua = ma[i] as (typeof units)[number];
+            const ub = mb[j] as (typeof units)[number];
+            if (ua.size !== ub.size || ua.sum === ub.sum) continue;
+            const before = gap();
+            sums[a] = (sums[a] as number) - ua.sum + ub.sum;
+            sums[b] = (sums[b] as number) - ub.sum + ua.sum;
+            if (gap() < before - 1e-9) {
+              ma[i] = ub;
+              mb[j] = ua;
+              improved = true;
+            } else {
+              sums[a] = (sums[a] as number) + ua.sum - ub.sum;
+              sums[b] = (sums[b] as number) + ub.sum - ua.sum;
+            }
+          }
+        }
+      }
+    }
+    if (!improved) break;
+  }
+  return members.map((m) => m.map((u) => u.t));
+}
+
+/** The quality figures of a match of these teams in this region. */
+export function matchQuality(teams: readonly Ticket[][], region: string, predict = true): Match['quality'] {
+  let min = Infinity;
+  let max = -Infinity;
+  let latency = 0;
+  const ratingTeams: PlayerRating[][] = [];
+  for (const team of teams) {
+    const ratings: PlayerRating[] = [];
+    for (const t of team) {
+      t.ratings.forEach((r, i) => {
+        min = Math.min(min, r.mu);
+        max = Math.max(max, r.mu);
+        ratings.push(r);
+        latency = Math.max(latency, (t.players[i] as Ticket['players'][number]).latencies[region] ?? Infinity);
+      });
+    }
+    ratingTeams.push(ratings);
+  }
+  return { ratingSpread: max - min, maxLatencyMs: latency, predictedDraw: predict ? drawProbability(ratingTeams) : 0 };
+}
+
+/**
+ * The matches to propose now, oldest anchor first; a ticket appears in at most one of them. Expired tickets must
+ * be taken out before (the service expires them first).
+ */
+export function findMatches(tickets: readonly Ticket[], rules: QueueRules, nowMs: number, options: MatcherOptions = {}): Match[] {
+  const { queue } = rules;
+  const total = queue.teams * queue.teamSize;
+  const maxScan = options.maxScan ?? 4000;
+  const newId = options.newId ?? randomUUID;
+  const candidates = tickets.map(candidateOf);
+  const byAge = [...candidates].sort((a, b) => a.ticket.createdAtMs - b.ticket.createdAtMs || (a.ticket.ticketId < b.ticket.ticketId ? -1 : 1));
+  // Per region: the candidates that can play there, by mean rating, and each one's position.
+  const lists = new Map<string, { list: Candidate[]; pos: Map<Candidate, number> }>();
+  for (const region of queue.regions) {
+    const list = candidates.filter((c) => c.latency.has(region)).sort((a, b) => a.meanMu - b.meanMu);
+    lists.set(region, { list, pos: new Map(list.map((c, i) => [c, i])) });
+  }
+  const used = new Set<Candidate>();
+  const out: Match[] = [];
+  for (const anchor of byAge) {
+    if (used.has(anchor)) continue;
+    const wait = (nowMs - anchor.ticket.createdAtMs) / 1000;
+    const spread = stepValue(rules.skill, wait);
+    const cap = stepValue(rules.latency, wait);
+    const regions = queue.regions.filter((r) => (anchor.latency.get(r) ?? Infinity) <= cap).sort((a, b) => (anchor.latency.get(a) as number) - (anchor.latency.get(b) as number));
+    for (const region of regions) {
+      const index = lists.get(region) as { list: Candidate[]; pos: Map<Candidate, number> };
+      const picked = pick(anchor, index.list, index.pos.get(anchor) as number, region, spread, cap, total, queue.teams, queue.teamSize, used, maxScan);
+      if (!picked) continue;
+      const teams = balanceTeams(picked.map((c) => c.ticket), queue.teams, queue.teamSize);
+      if (!teams) continue;
+      for (const c of picked) used.add(c);
+      out.push({
+        matchId: newId(),
+        queue: queue.name,
+        region,
+        teams: teams.map((team) => team.flatMap((t) => t.players.map((p) => p.playerId))),
+        createdAt: new Date(nowMs).toISOString(),
+        quality: matchQuality(teams, region, options.predictDraw ?? true),
+        ticketIds: picked.map((c) => c.ticket.ticketId),
+      });
+      break;
+    }
+  }
+  return out;
+}
+
+/** Grows a match around the anchor, nearest rating first on either side, keeping spread, cap and packing. */
+function pick(anchor: Candidate, list: readonly Candidate[], at: number, region: string, spread: number, cap: number, total: number, teams: number, teamSize: number, used: ReadonlySet<Candidate>, maxScan: number): Candidate[] | null {
+  if (anchor.maxMu - anchor.minMu > spread) return null;
+  const picked = [anchor];
+  const sizes = [anchor.size];
+  let count = anchor.size;
+  let lo = anchor.minMu;
+  let hi = anchor.maxMu;
+  let down = at - 1;
+  let up = at + 1;
+  for (let scanned = 0; count < total && scanned < maxScan; scanned++) {
+    const below = down >= 0 ? (list[down] as Candidate) : undefined;
+    const above = up < list.length ? (list[up] as Candidate) : undefined;
+    const belowOk = below !== undefined && anchor.meanMu - below.meanMu <= spread;
+    const aboveOk = above !== undefined && above.meanMu - anchor.meanMu <= spread;
+    let c: Candidate;
+    if (belowOk && (!aboveOk || anchor.meanMu - (below as Candidate).meanMu <= (above as Candidate).meanMu - anchor.meanMu)) {
+      c = below as Candidate;
+      down--;
+    } else if (aboveOk) {
+      c = above as Candidate;
+      up++;
+    } else break;
+    if (used.has(c) || count + c.size > total) continue;
+    if ((c.latency.get(region) as number) > cap) continue;
+    if (Math.max(hi, c.maxMu) - Math.min(lo, c.minMu) > spread) continue;
+    if (c.size > 1 && !packParties([...sizes, c.size], teams, teamSize)) continue;
+    picked.push(c);
+    sizes.push(c.size);
+    count += c.size;
+    lo = Math.min(lo, c.minMu);
+    hi = Math.max(hi, c.maxMu);
+  }
+  if (count !== total) return null;
+  return packParties(sizes, teams, teamSize) ? picked : null;
+}
+
+/** Why a match breaks the queue's rules (empty: it keeps them). The tests hold every match made to this. */
+export function ruleViolations(match: Pick<Match, 'region' | 'teams' | 'createdAt'>, tickets: readonly Ticket[], rules: QueueRules): string[] {
+  const { queue } = rules;
+  const problems: string[] = [];
+  if (match.teams.length !== queue.teams) problems.push(`${match.teams.length} teams, not ${queue.teams}`);
+  match.teams.forEach((t, i) => t.length !== queue.teamSize && problems.push(`team ${i} has ${t.length} players, not ${queue.teamSize}`));
+  const teamOf = new Map<string, number>();
+  match.teams.forEach((t, i) => t.forEach((p) => teamOf.set(p, i)));
+  const oldest = Math.min(...tickets.map((t) => t.createdAtMs));
+  const wait = (Date.parse(match.createdAt) - oldest) / 1000;
+  const spread = stepValue(rules.skill, wait);
+  const cap = stepValue(rules.latency, wait);
+  const mus = tickets.flatMap((t) => t.ratings.map((r) => r.mu));
+  if (Math.max(...mus) - Math.min(...mus) > spread + 1e-9) problems.push(`rating spread ${Math.max(...mus) - Math.min(...mus)} over ${spread}`);
+  for (const t of tickets) {
+    const teamsOfParty = new Set(t.players.map((p) => teamOf.get(p.playerId)));
+    if (teamsOfParty.size !== 1 || teamsOfParty.has(undefined)) problems.push(`ticket ${t.ticketId} split or missing`);
+    for (const p of t.players) {
+      const ms = p.latencies[match.region];
+      if (ms === undefined || ms > cap) problems.push(`player ${p.playerId} latency ${ms} over ${cap}`);
+    }
+  }
+  const players = tickets.reduce((n, t) => n + t.players.length, 0);
+  if (players !== teamOf.size) problems.push(`${players} ticket players for ${teamOf.size} match players`);
+  return problems;
+}
