@@ -22,6 +22,7 @@ import { RedisBroadcast } from './backends/redis/redis-broadcast.js';
 import { GameConfig } from './config/index.js';
 import { LeaderboardService, type Clock, type LeaderboardStores } from './leaderboards/index.js';
 import { createLogger } from './log.js';
+import { Matchmaker, MemoryTicketPool, RedisTicketPool, type MatchmakerOptions } from './matchmaking/index.js';
 import { Metrics } from './metrics.js';
 import { CacheUpdater } from './players/cache-updater.js';
 import { PlayerQueries, PlayerStore, type RecordedEvent } from './players/index.js';
@@ -43,6 +44,8 @@ export interface CreateRealmOptions {
   relay?: ConstructorParameters<typeof OutboxRelay>[4];
   /** "Now" for leaderboard seasons and achieved-at times (tests cross season boundaries). Default: the system clock. */
   clock?: Clock;
+  /** Matcher tick, lease and retry timings. Defaults in DEFAULT_MATCHMAKER_OPTIONS. */
+  matchmaking?: MatchmakerOptions;
 }
 
 export type BackendStatus = 'up' | 'down';
@@ -65,6 +68,7 @@ export interface RealmParts {
   projections: ProjectionRunner;
   config: GameConfig;
   leaderboards: LeaderboardService;
+  matchmaking: Matchmaker;
 }
 
 type Check = () => Promise<unknown>;
@@ -86,6 +90,7 @@ export class Realm implements RealmParts {
   /** The live game config: `config.current`, `config.subscribe((next, prev) => …)`, `config.forPlayer(id)`, `config.reload()`. */
   readonly config: GameConfig;
   readonly leaderboards: LeaderboardService;
+  readonly matchmaking: Matchmaker;
 
   private readonly checks = new Map<string, Check>();
   /** Run in reverse order of registration on close: what was built last stops first. */
@@ -109,6 +114,7 @@ export class Realm implements RealmParts {
     this.projections = parts.projections;
     this.config = parts.config;
     this.leaderboards = parts.leaderboards;
+    this.matchmaking = parts.matchmaking;
     this.sql.shards.forEach((s) => this.addReadinessCheck(`shard-${s.index}`, () => s.query('SELECT 1')));
     this.sql.replicas.forEach((r, i) => {
       if (r) this.addReadinessCheck(`replica-${i}`, () => r.query('SELECT 1'));
@@ -273,7 +279,10 @@ export async function createRealm(options: CreateRealmOptions = {}): Promise<Rea
     });
     const leaderboards = new LeaderboardService({ stores: boards.stores, sql, router, metrics, log, clock: options.clock, shutdownTimeoutMs: settings.engine.shutdownTimeoutMs });
     closeSteps.push({ name: 'leaderboards', close: () => leaderboards.close() });
-    const realm = new Realm({ settings, log, metrics, keys, sql, router, players, queries, bus, cache, redis, relay, projections, config, leaderboards });
+    // Tickets live in Redis when there is one (they outlive any instance), else in this process (embedded: one instance).
+    const ticketPool = redis ? new RedisTicketPool(redis, { keyPrefix: settings.redisKeyPrefix, label: describeRedis(settings.redisUrl as string) }) : new MemoryTicketPool();
+    const matchmaking = new Matchmaker(ticketPool, config, players, queries, bus, metrics, log, options.matchmaking);
+    const realm = new Realm({ settings, log, metrics, keys, sql, router, players, queries, bus, cache, redis, relay, projections, config, leaderboards, matchmaking });
     for (const [name, client] of boards.clients) realm.addReadinessCheck(name, () => client.ping());
     realm.describeBackend(boards.description);
     realm.describeBackend(describeConfig(config, settings));
@@ -295,6 +304,10 @@ export async function createRealm(options: CreateRealmOptions = {}): Promise<Rea
     players.start();
     await leaderboards.start();
     await projections.start(statBoardsProjection(leaderboards, queries));
+    realm.describeBackend(ticketPool.describe());
+    matchmaking.start();
+    // Stops first: no claim or rating append runs while the players flush.
+    realm.onClose('matchmaking', () => matchmaking.stop());
     return realm;
   } catch (err) {
     for (const step of closeSteps.reverse()) await step.close().catch(() => {});

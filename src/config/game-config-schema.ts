@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { configBoardSchema } from '../leaderboards/board-definition.js';
 import { NAME_PATTERN } from '../players/player-state.js';
+import { matchmakingConfigSchema } from '../matchmaking/queue-config.js';
 
 const name = z.string().regex(NAME_PATTERN, 'must be 1–64 characters of A-Z a-z 0-9 _ - . :');
 const jsonObject = z.record(z.string(), z.json());
@@ -104,6 +105,8 @@ export const gameConfigSchema = z
       .superRefine((experiments, ctx) => uniqueBy(experiments, (e) => e.name, [], 'name', 'experiment', ctx))
       .default([]),
     limits: limitsSchema.prefault({}),
+    // Matchmaking queues (API.md "Matchmaking").
+    matchmaking: matchmakingConfigSchema.prefault({}),
   })
   .strict();
 

@@ -21,6 +21,7 @@ export class MemoryTicketPool implements TicketPool {
   private readonly outbox = new Map<string, number>();
   private readonly recent = new Map<string, number[]>();
   private readonly leases = new Map<string, Lease>();
+  private readonly counters = new Map<string, number>();
   /** Closed tickets and matches by the time they may be forgotten. */
   private readonly expiries: Array<{ at: number; kind: 'ticket' | 'match'; id: string }> = [];
 
@@ -68,13 +69,15 @@ export class MemoryTicketPool implements TicketPool {
       t.matchId = match.matchId;
       this.release(t);
     }
-    this.matches.set(match.matchId, { ...clone(match), result: null });
+    const seq = (this.counters.get(match.queue) ?? 0) + 1;
+    this.counters.set(match.queue, seq);
+    this.matches.set(match.matchId, { ...clone(match), seq, result: null });
     this.expiries.push({ at: nowMs + RETAIN_MS, kind: 'match', id: match.matchId });
     this.outbox.set(match.matchId, nowMs);
     const recent = (this.recent.get(match.queue) ?? []).filter((t) => t > nowMs - 60_000);
     recent.push(nowMs);
     this.recent.set(match.queue, recent);
-    return { ok: true };
+    return { ok: true, seq };
   }
 
   async getMatch(matchId: string): Promise<MatchRecord | undefined> {

@@ -60,15 +60,15 @@ export class RedisTicketPool implements TicketPool {
   }
 
   async claim(match: Match, nowMs: number): Promise<ClaimOutcome> {
-    const keys = [...this.queueKeys(match.queue), this.key('outbox'), this.key('recent', match.queue), this.key('m', match.matchId)];
+    const keys = [...this.queueKeys(match.queue), this.key('outbox'), this.key('recent', match.queue), this.key('m', match.matchId), this.key('seq', match.queue)];
     const reply = (await this.run('mm-claim', ...keys, this.key('t', ''), match.matchId, JSON.stringify(match), nowMs, RETAIN_MS, match.queue, ...match.ticketIds)) as [number, ...string[]];
-    return reply[0] === 1 ? { ok: true } : { ok: false, gone: reply.slice(1) as string[] };
+    return reply[0] === 1 ? { ok: true, seq: Number(reply[1]) } : { ok: false, gone: reply.slice(1) as string[] };
   }
 
   async getMatch(matchId: string): Promise<MatchRecord | undefined> {
-    const [json = null, result = null] = await this.redis.hmget(this.key('m', matchId), 'json', 'result');
+    const [json = null, seq = null, result = null] = await this.redis.hmget(this.key('m', matchId), 'json', 'seq', 'result');
     if (json === null) return undefined;
-    return { ...(JSON.parse(json) as Match), result: result === null ? null : (JSON.parse(result) as StoredResult) };
+    return { ...(JSON.parse(json) as Match), seq: Number(seq), result: result === null ? null : (JSON.parse(result) as StoredResult) };
   }
 
   async setResult(matchId: string, result: StoredResult, nowMs: number): Promise<ResultOutcome> {

@@ -8,7 +8,7 @@ export type CreateOutcome = { ok: true } | { ok: false; openTicketId: string };
 export type CloseOutcome = 'ok' | Exclude<TicketStatus, 'searching'> | 'missing';
 
 /** `ok`, or the ids of the match's tickets that were not searching any more (nothing was changed). */
-export type ClaimOutcome = { ok: true } | { ok: false; gone: string[] };
+export type ClaimOutcome = { ok: true; seq: number } | { ok: false; gone: string[] };
 
 export type ResultOutcome = 'ok' | 'missing' | 'conflict';
 

@@ -62,6 +62,8 @@ export interface StoredResult extends MatchResult {
 
 /** A match with its result, as the pool returns it. */
 export interface MatchRecord extends Match {
+  /** The match's number in its queue (1, 2, …): its seq on the stream. */
+  seq: number;
   result: StoredResult | null;
 }
 

@@ -4,11 +4,11 @@
 
   KEYS[1] hash player id -> open ticket id, KEYS[2] the queue's zset of searching ticket ids,
   KEYS[3] the queue's hash of searching ticket id -> ticket JSON, KEYS[4] zset of matches to publish,
-  KEYS[5] the queue's zset of recent match ids by time, KEYS[6] the match's key
+  KEYS[5] the queue's zset of recent match ids by time, KEYS[6] the match's key, KEYS[7] the queue's match counter
   ARGV[1] prefix of ticket keys, ARGV[2] match id, ARGV[3] match JSON, ARGV[4] now (ms),
   ARGV[5] how long tickets and the match stay readable (ms), ARGV[6] queue, ARGV[7..] ticket ids
 
-  Returns {1} when claimed, {0, <ticket id>...} listing the tickets no longer searching (nothing written).
+  Returns {1, <the match's number in its queue, its seq on the stream>} when claimed, {0, <ticket id>...} listing the tickets no longer searching (nothing written).
 ]]
 local gone = {0}
 for i = 7, #ARGV do
@@ -27,9 +27,10 @@ for i = 7, #ARGV do
   redis.call('HDEL', KEYS[3], id)
   redis.call('PEXPIRE', key, ARGV[5])
 end
-redis.call('HSET', KEYS[6], 'json', ARGV[3])
+local seq = redis.call('INCR', KEYS[7])
+redis.call('HSET', KEYS[6], 'json', ARGV[3], 'seq', seq)
 redis.call('PEXPIRE', KEYS[6], ARGV[5])
 redis.call('ZADD', KEYS[4], ARGV[4], ARGV[2])
 redis.call('ZADD', KEYS[5], ARGV[4], ARGV[2])
 redis.call('ZREMRANGEBYSCORE', KEYS[5], '-inf', '(' .. (tonumber(ARGV[4]) - 60000))
-return {1}
+return {1, seq}
