@@ -219,6 +219,7 @@ export class Matchmaker {
         this.held.delete(name);
         continue;
       }
+      if (!this.held.has(name)) this.log.info({ queue: queue.name, instance: this.instanceId }, 'matchmaking: this instance runs the matcher of the queue');
       this.held.add(name);
       any = true;
       await this.matchQueue(queue);
