@@ -60,6 +60,7 @@ export class Matchmaker {
   private ticking: Promise<void> | undefined;
   private stopped = false;
   private readonly held = new Set<string>();
+  private readonly inflight = new Set<Promise<void>>();
 
   constructor(
     readonly pool: TicketPool,
@@ -205,6 +206,7 @@ export class Matchmaker {
     this.stopped = true;
     clearTimeout(this.timer);
     await this.ticking;
+    await Promise.all(this.inflight);
     // Let another instance take the queues at once instead of after the lease runs out.
     await Promise.all([...this.held].map((name) => this.pool.releaseLease(name, this.instanceId).catch(() => {})));
   }
@@ -250,12 +252,19 @@ export class Matchmaker {
       this.metrics.matches.inc({ queue: queue.name });
       for (const id of match.ticketIds) this.metrics.waitSeconds.observe({ queue: queue.name }, (Date.now() - (byId.get(id) as Ticket).createdAtMs) / 1000);
     }
+    if (proposals.length > 0 || expiredIds.length > 0) this.log.debug({ queue: queue.name, searching: live.length, proposed: proposals.length, claimed: claimed.length, expired: expiredIds.length }, 'matchmaking tick');
     const left = live.length - proposals.reduce((n, m) => n + m.ticketIds.length, 0);
     this.metrics.searching.set({ queue: queue.name }, left);
     const oldest = live.filter((t) => !claimed.some((m) => m.ticketIds.includes(t.ticketId))).reduce((min, t) => Math.min(min, t.createdAtMs), Infinity);
     this.metrics.oldestWait.set({ queue: queue.name }, Number.isFinite(oldest) ? (Date.now() - oldest) / 1000 : 0);
     endTimer();
-    if (claimed.length > 0) await this.publish(claimed);
+    // Not awaited: a slow stream must not hold up matching. What fails stays queued in the pool for the next sweep.
+    if (claimed.length > 0) this.track(this.publish(claimed));
+  }
+
+  private track(work: Promise<void>): void {
+    this.inflight.add(work);
+    void work.finally(() => this.inflight.delete(work));
   }
 
   private async publish(matches: readonly MatchRecord[]): Promise<void> {

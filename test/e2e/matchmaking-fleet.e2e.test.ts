@@ -8,6 +8,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { matchmakingConfigSchema, queueRules, ruleViolations, type QueueConfig, type Ticket } from '../../src/matchmaking/index.js';
 import { createDatabases } from '../helpers/backends.js';
 import { deleteKeys, REDIS_TEST_URL as REDIS_URL, uniquePrefix } from '../helpers/redis.js';
+import { connect } from 'nats';
+import { deleteStream, NATS_URL, uniqueStream } from '../helpers/nats.js';
 import { seededRandom } from '../helpers/seeded-random.js';
 import { getJson, postJson, startServerProcess, type ServerProcess } from '../helpers/server-process.js';
 import { waitFor } from '../helpers/wait.js';
@@ -46,7 +48,12 @@ describe('matchmaking on two instances', () => {
     cleanups.push(async () => rmSync(dir, { recursive: true, force: true }));
     const config = join(dir, 'game.yaml');
     writeFileSync(config, CONFIG);
-    const env = { DATABASE_URLS: dbs.urls[0] as string, REDIS_URL, REDIS_KEY_PREFIX: prefix, REALMSTATE_CONFIG: config };
+    const { stream, subjectPrefix } = uniqueStream();
+    cleanups.push(() => deleteStream(stream));
+    const env = { LOG_LEVEL: 'debug',
+      DATABASE_URLS: dbs.urls[0] as string, REDIS_URL, REDIS_KEY_PREFIX: prefix, REALMSTATE_CONFIG: config,
+      NATS_URL, REALMSTATE_NATS_STREAM: stream, REALMSTATE_NATS_SUBJECT_PREFIX: subjectPrefix,
+    };
     const servers: ServerProcess[] = [];
     for (const name of ['a', 'b']) {
       const s = await startServerProcess({ ...env, REALMSTATE_DATA_DIR: join(dir, name) });
@@ -95,7 +102,18 @@ describe('matchmaking on two instances', () => {
         if (body.status === 'searching') searchingPlayers += c.players.length;
       }
       return searchingPlayers < 4;
-    }, 'tickets to be matched', 40_000);
+    }, 'tickets to be matched', 30_000).catch(async (err: unknown) => {
+      const { createRedisClient, connectRedis } = await import('../../src/backends/redis/index.js');
+      const r = createRedisClient(REDIS_URL);
+      await connectRedis(r);
+      const qt = await r.hkeys(`${prefix}mm:{mm}:qt:arena-2v2`);
+      const stuck = created.filter((c) => finals.get(c.ticketId)?.status === 'searching');
+      const lease = await r.get(`${prefix}mm:{mm}:lease:matcher:arena-2v2`);
+      writeFileSync(join(tmpdir(), 'mm-fleet-diag.json'), JSON.stringify({ qt, lease, stuck, hashes: await Promise.all(stuck.map((c) => r.hgetall(`${prefix}mm:{mm}:t:${c.ticketId}`))) }, null, 1));
+      r.disconnect();
+      writeFileSync(join(tmpdir(), "mm-fleet-failure.log"), `${survivor.output()}\n=====\n${servers[victim]?.output()}`);
+      throw new Error(`${String(err)}\n${survivor.output().slice(-3000)}`);
+    });
 
     const matches = new Map<string, { teams: string[][]; region: string; createdAt: string; tickets: Created[] }>();
     for (const c of created) {
@@ -118,7 +136,27 @@ describe('matchmaking on two instances', () => {
       const tickets: Ticket[] = m.tickets.map((c) => ({ ...c, queue: QUEUE.name, createdAtMs: Date.parse(c.createdAt), ratings: c.players.map(() => ({ mu: 25, sigma: 8.333 })), status: 'matched', matchId }));
       expect(ruleViolations(m, tickets, rules)).toEqual([]);
     }
+    // Every match is on the stream once, including those the killed matcher claimed and had not published.
+    const nc = await connect({ servers: NATS_URL });
+    cleanups.push(() => nc.close());
+    const onStream = async () => {
+      const consumer = await nc.jetstream().consumers.get(stream);
+      const ids: string[] = [];
+      const batch = await consumer.fetch({ max_messages: 10_000, expires: 1000 });
+      for await (const msg of batch) {
+        if (msg.subject === `${subjectPrefix}.matchmaking.matched`) ids.push((msg.json() as { data: { matchId: string } }).data.matchId);
+        if (msg.info.pending === 0) break;
+      }
+      return ids;
+    };
+    let published: string[] = [];
+    await waitFor(async () => {
+      published = await onStream();
+      return [...matches.keys()].every((id) => published.includes(id));
+    }, 'every match on the stream', 30_000);
+    expect(new Set(published).size).toBe(published.length);
+
     const metrics = await fetch(`${survivor.url}/metrics`).then((r) => r.text());
     expect(metrics).toMatch(/realmstate_matchmaking_matches_total\{queue="arena-2v2"\} [1-9]/);
-  });
+  }, 150_000);
 });

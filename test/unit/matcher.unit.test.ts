@@ -32,7 +32,7 @@ describe('findMatches', () => {
     const tickets = Array.from({ length: 600 }, () => {
       const size = rnd() < 0.2 ? 2 + Math.floor(rnd() * 2) : 1;
       const base = 25 + (rnd() - 0.5) * 20;
-      const region = rnd() < 0.5 ? { eu: 20 + rnd() * 60, na: 100 + rnd() * 60 } : { na: 20 + rnd() * 60 };
+      const region: Record<string, number> = rnd() < 0.5 ? { eu: 20 + rnd() * 60, na: 100 + rnd() * 60 } : { na: 20 + rnd() * 60 };
       return ticket(Array.from({ length: size }, () => base + (rnd() - 0.5) * 2), region, now - Math.floor(rnd() * 60_000));
     });
     const matches = findMatches(tickets, rules, now);
