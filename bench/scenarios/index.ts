@@ -7,6 +7,7 @@ import { lbEmbeddedScenario } from './lb-embedded.js';
 import { lbRankScenario } from './lb-rank.js';
 import { lbRegionsScenario } from './lb-regions.js';
 import { lbSubmitScenario } from './lb-submit.js';
+import { matchmakingScenario } from './matchmaking.js';
 import { readPathScenario } from './read-path.js';
 import { streamLagScenario } from './stream-lag.js';
 import { snapshotScenario } from './snapshot-load.js';
@@ -24,4 +25,5 @@ export const SCENARIOS: Scenario[] = [
   lbRankScenario,
   lbRegionsScenario,
   lbEmbeddedScenario,
+  matchmakingScenario,
 ];

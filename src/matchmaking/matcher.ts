@@ -201,17 +201,18 @@ export function findMatches(tickets: readonly Ticket[], rules: QueueRules, nowMs
   return out;
 }
 
-/** Grows a match around the anchor, nearest rating first on either side, keeping spread, cap and packing. */
+/**
+ * Grows a match around the anchor, nearest rating first on either side, keeping spread, cap and packing. When that
+ * greedy pass leaves the match short (solos taken first can leave no room for a party), a second pass over the same
+ * candidates places parties first, largest first, then the rest by rating.
+ */
 function pick(anchor: Candidate, list: readonly Candidate[], at: number, region: string, spread: number, cap: number, total: number, teams: number, teamSize: number, used: ReadonlySet<Candidate>, maxScan: number): Candidate[] | null {
   if (anchor.maxMu - anchor.minMu > spread) return null;
-  const picked = [anchor];
-  const sizes = [anchor.size];
-  let count = anchor.size;
-  let lo = anchor.minMu;
-  let hi = anchor.maxMu;
+  const seen: Candidate[] = [];
   let down = at - 1;
   let up = at + 1;
-  for (let scanned = 0; count < total && scanned < maxScan; scanned++) {
+  const greedy = new Selection(anchor, spread, total, teams, teamSize);
+  for (let scanned = 0; !greedy.full && scanned < maxScan; scanned++) {
     const below = down >= 0 ? (list[down] as Candidate) : undefined;
     const above = up < list.length ? (list[up] as Candidate) : undefined;
     const belowOk = below !== undefined && anchor.meanMu - below.meanMu <= spread;
@@ -224,18 +225,52 @@ function pick(anchor: Candidate, list: readonly Candidate[], at: number, region:
       c = above as Candidate;
       up++;
     } else break;
-    if (used.has(c) || count + c.size > total) continue;
-    if ((c.latency.get(region) as number) > cap) continue;
-    if (Math.max(hi, c.maxMu) - Math.min(lo, c.minMu) > spread) continue;
-    if (c.size > 1 && !packParties([...sizes, c.size], teams, teamSize)) continue;
-    picked.push(c);
-    sizes.push(c.size);
-    count += c.size;
-    lo = Math.min(lo, c.minMu);
-    hi = Math.max(hi, c.maxMu);
+    if (used.has(c) || (c.latency.get(region) as number) > cap) continue;
+    seen.push(c);
+    greedy.offer(c);
   }
-  if (count !== total) return null;
-  return packParties(sizes, teams, teamSize) ? picked : null;
+  if (greedy.full) return greedy.picked;
+  if (!seen.some((c) => c.size > 1)) return null;
+  const partiesFirst = new Selection(anchor, spread, total, teams, teamSize);
+  const order = seen.map((c, i) => ({ c, i })).sort((a, b) => b.c.size - a.c.size || a.i - b.i);
+  for (const { c } of order) {
+    if (partiesFirst.full) break;
+    partiesFirst.offer(c);
+  }
+  return partiesFirst.full ? partiesFirst.picked : null;
+}
+
+/** Tickets chosen for one match so far, with the checks each newcomer must pass. */
+class Selection {
+  readonly picked: Candidate[];
+  private readonly sizes: number[];
+  private count: number;
+  private lo: number;
+  private hi: number;
+
+  constructor(anchor: Candidate, private readonly spread: number, private readonly total: number, private readonly teams: number, private readonly teamSize: number) {
+    this.picked = [anchor];
+    this.sizes = [anchor.size];
+    this.count = anchor.size;
+    this.lo = anchor.minMu;
+    this.hi = anchor.maxMu;
+  }
+
+  get full(): boolean {
+    return this.count === this.total;
+  }
+
+  offer(c: Candidate): boolean {
+    if (this.count + c.size > this.total) return false;
+    if (Math.max(this.hi, c.maxMu) - Math.min(this.lo, c.minMu) > this.spread) return false;
+    if (!packParties([...this.sizes, c.size], this.teams, this.teamSize)) return false;
+    this.picked.push(c);
+    this.sizes.push(c.size);
+    this.count += c.size;
+    this.lo = Math.min(this.lo, c.minMu);
+    this.hi = Math.max(this.hi, c.maxMu);
+    return true;
+  }
 }
 
 /** Why a match breaks the queue's rules (empty: it keeps them). The tests hold every match made to this. */

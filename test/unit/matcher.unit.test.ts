@@ -107,3 +107,14 @@ describe('ratings', () => {
     expect(predictDraw(teams)).toBeGreaterThan(0);
   });
 });
+
+describe('parties first when the nearest tickets leave no room for a party', () => {
+  it('matches two parties of two even when a solo is nearer', () => {
+    const now = 1_000_000;
+    const twoByTwo = matchmakingConfigSchema.parse({ queues: [{ name: 'q', teams: 2, teamSize: 2, regions: ['eu'], skill: [{ afterSeconds: 0, maxSpread: 10 }], latency: [{ afterSeconds: 0, maxMs: 100 }] }] }).queues[0] as QueueConfig;
+    const lat = { eu: 20 };
+    const tickets = [ticket([25, 25], lat, now - 3000), ticket([25], lat, now - 2000), ticket([26, 26], lat, now - 1000)];
+    const matches = findMatches(tickets, queueRules(twoByTwo), now);
+    expect(matches.map((m) => m.ticketIds.sort())).toEqual([[tickets[0]?.ticketId, tickets[2]?.ticketId].sort()]);
+  });
+});
