@@ -124,15 +124,20 @@ function simulate(strategy: Strategy, perSecond: number, seconds: number, seed: 
   return { waits, matchedShare: waits.length / (waits.length + expired), meanSpread: spreadSum / Math.max(1, matches), meanDraw: drawSum / Math.max(1, matches) };
 }
 
-/** Mean ms of one tick's matching over `count` searching tickets of mixed ages. */
-function tickCost(strategy: Strategy, count: number, repeats: number): number {
+/**
+ * Mean CPU ms (user + system of this process, so a busy machine's waiting is not counted) of one tick's matching
+ * over `count` searching tickets of mixed ages, and the wall-clock ms beside it.
+ */
+function tickCost(strategy: Strategy, count: number, repeats: number): { cpu: number; wall: number } {
   const rnd = seededRandom(99);
   const now = 200_000;
   const tickets = Array.from({ length: count }, (_, i) => makeTicket(rnd, i, now - Math.floor(rnd() * 60_000)));
   strategy(tickets, now);
   const t = performance.now();
+  const cpu = process.cpuUsage();
   for (let i = 0; i < repeats; i++) strategy(tickets, now);
-  return (performance.now() - t) / repeats;
+  const used = process.cpuUsage(cpu);
+  return { cpu: (used.user + used.system) / 1000 / repeats, wall: (performance.now() - t) / repeats };
 }
 
 export const matchmakingScenario: Scenario = {
@@ -158,12 +163,15 @@ export const matchmakingScenario: Scenario = {
       rows.push({ scenario: s, metric: 'mean rating spread', unit: 'mu', ours: o.meanSpread, baseline: f.meanSpread, baselineName: 'FIFO', better: 'lower', target: rate === 100 ? '< FIFO' : undefined, met: rate === 100 ? o.meanSpread < f.meanSpread : undefined, note });
       rows.push({ scenario: s, metric: 'mean predicted draw', unit: 'p', ours: o.meanDraw, baseline: f.meanDraw, baselineName: 'FIFO', better: 'higher', note });
     }
-    const searching = ctx.quick ? 10_000 : 10_000;
+    const searching = 10_000;
     const repeats = ctx.quick ? 3 : 10;
     ctx.progress(`one tick over ${searching} searching tickets`);
     const tick = tickCost(ours(rules), searching, repeats);
     const tickFifo = tickCost(fifo(), searching, repeats);
-    rows.push({ scenario: 'matchmaking tick', metric: `matcher CPU per tick, ${searching.toLocaleString('en-US')} searching`, unit: 'ms', ours: tick, baseline: tickFifo, baselineName: 'FIFO', better: 'lower', target: '≤ 50 ms', met: tick <= 50, note: 'one findMatches over the whole pool, single core' });
+    rows.push({
+      scenario: 'matchmaking tick', metric: `matcher CPU per tick, ${searching.toLocaleString('en-US')} searching`, unit: 'ms', ours: tick.cpu, baseline: tickFifo.cpu, baselineName: 'FIFO',
+      better: 'lower', target: '≤ 50 ms', met: tick.cpu <= 50, note: `process CPU time of one findMatches over the whole pool (wall clock on this run: ${tick.wall.toFixed(1)} ms, FIFO ${tickFifo.wall.toFixed(1)} ms)`,
+    });
     return rows;
   },
 };

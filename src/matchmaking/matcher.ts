@@ -16,6 +16,57 @@ interface Candidate {
   meanMu: number;
   /** Largest latency of its players to each region (absent: some player has none). */
   latency: Map<string, number>;
+  /** Taken by a match proposed in this round. */
+  used: boolean;
+  /** Its position in each RatingList (by list id), -1 when not in it. */
+  positions: number[];
+}
+
+/**
+ * The candidates that can play in one region under one latency cap, by mean rating, with skip pointers past the
+ * candidates already taken (path-compressed), so an anchor's scan does not walk over them again and again.
+ */
+class RatingList {
+  private readonly up: Int32Array;
+  private readonly down: Int32Array;
+
+  constructor(readonly id: number, readonly list: Candidate[]) {
+    this.up = new Int32Array(list.length);
+    this.down = new Int32Array(list.length);
+    for (let i = 0; i < list.length; i++) {
+      (list[i] as Candidate).positions[id] = i;
+      this.up[i] = i;
+      this.down[i] = i;
+    }
+  }
+
+  position(c: Candidate): number {
+    return c.positions[this.id] as number;
+  }
+
+  /** The first free position at or above i (list.length if none). */
+  freeUp(i: number): number {
+    let j = i;
+    while (j < this.list.length && (this.list[j] as Candidate).used) j = (this.up[j] as number) > j ? (this.up[j] as number) : j + 1;
+    for (let k = i; k < j; ) {
+      const next = (this.up[k] as number) > k ? (this.up[k] as number) : k + 1;
+      this.up[k] = j;
+      k = next;
+    }
+    return j;
+  }
+
+  /** The first free position at or below i (-1 if none). */
+  freeDown(i: number): number {
+    let j = i;
+    while (j >= 0 && (this.list[j] as Candidate).used) j = (this.down[j] as number) < j ? (this.down[j] as number) : j - 1;
+    for (let k = i; k > j; ) {
+      const next = (this.down[k] as number) < k ? (this.down[k] as number) : k - 1;
+      this.down[k] = j;
+      k = next;
+    }
+    return j;
+  }
 }
 
 export interface MatcherOptions {
@@ -53,7 +104,7 @@ function candidateOf(ticket: Ticket): Candidate {
       if (all) latency.set(region, worst);
     }
   }
-  return { ticket, size: ticket.players.length, minMu, maxMu, meanMu: sum / Math.max(1, ticket.ratings.length), latency };
+  return { ticket, size: ticket.players.length, minMu, maxMu, meanMu: sum / Math.max(1, ticket.ratings.length), latency, used: false, positions: [] };
 }
 
 /** First-fit decreasing of party sizes into `teams` teams of `teamSize`; the team of each size's index, or null. */
@@ -165,33 +216,36 @@ export function findMatches(tickets: readonly Ticket[], rules: QueueRules, nowMs
   const newId = options.newId ?? randomUUID;
   const candidates = tickets.map(candidateOf);
   const byAge = [...candidates].sort((a, b) => a.ticket.createdAtMs - b.ticket.createdAtMs || (a.ticket.ticketId < b.ticket.ticketId ? -1 : 1));
-  // Per region: the candidates that can play there, by mean rating, and each one's position.
-  const lists = new Map<string, { list: Candidate[]; pos: Map<Candidate, number> }>();
+  // Per region and latency cap of the queue: the candidates within that cap there, by mean rating.
+  const caps = [...new Set(rules.latency.map((s) => s.value))];
+  const byRating = [...candidates].sort((a, b) => a.meanMu - b.meanMu);
+  const lists = new Map<string, Map<number, RatingList>>();
+  let listId = 0;
   for (const region of queue.regions) {
-    const list = candidates.filter((c) => c.latency.has(region)).sort((a, b) => a.meanMu - b.meanMu);
-    lists.set(region, { list, pos: new Map(list.map((c, i) => [c, i])) });
+    const inRegion = byRating.filter((c) => c.latency.has(region));
+    lists.set(region, new Map(caps.map((cap) => [cap, new RatingList(listId++, inRegion.filter((c) => (c.latency.get(region) as number) <= cap))])));
   }
-  const used = new Set<Candidate>();
+  const createdAt = new Date(nowMs).toISOString();
   const out: Match[] = [];
   for (const anchor of byAge) {
-    if (used.has(anchor)) continue;
+    if (anchor.used) continue;
     const wait = (nowMs - anchor.ticket.createdAtMs) / 1000;
     const spread = stepValue(rules.skill, wait);
     const cap = stepValue(rules.latency, wait);
     const regions = queue.regions.filter((r) => (anchor.latency.get(r) ?? Infinity) <= cap).sort((a, b) => (anchor.latency.get(a) as number) - (anchor.latency.get(b) as number));
     for (const region of regions) {
-      const index = lists.get(region) as { list: Candidate[]; pos: Map<Candidate, number> };
-      const picked = pick(anchor, index.list, index.pos.get(anchor) as number, region, spread, cap, total, queue.teams, queue.teamSize, used, maxScan);
+      const index = (lists.get(region) as Map<number, RatingList>).get(cap) as RatingList;
+      const picked = pick(anchor, index, spread, total, queue.teams, queue.teamSize, maxScan);
       if (!picked) continue;
       const teams = balanceTeams(picked.map((c) => c.ticket), queue.teams, queue.teamSize);
       if (!teams) continue;
-      for (const c of picked) used.add(c);
+      for (const c of picked) c.used = true;
       out.push({
         matchId: newId(),
         queue: queue.name,
         region,
         teams: teams.map((team) => team.flatMap((t) => t.players.map((p) => p.playerId))),
-        createdAt: new Date(nowMs).toISOString(),
+        createdAt,
         quality: matchQuality(teams, region, options.predictDraw ?? true),
         ticketIds: picked.map((c) => c.ticket.ticketId),
       });
@@ -206,13 +260,17 @@ export function findMatches(tickets: readonly Ticket[], rules: QueueRules, nowMs
  * greedy pass leaves the match short (solos taken first can leave no room for a party), a second pass over the same
  * candidates places parties first, largest first, then the rest by rating.
  */
-function pick(anchor: Candidate, list: readonly Candidate[], at: number, region: string, spread: number, cap: number, total: number, teams: number, teamSize: number, used: ReadonlySet<Candidate>, maxScan: number): Candidate[] | null {
+function pick(anchor: Candidate, index: RatingList, spread: number, total: number, teams: number, teamSize: number, maxScan: number): Candidate[] | null {
   if (anchor.maxMu - anchor.minMu > spread) return null;
+  const { list } = index;
+  const at = index.position(anchor);
   const seen: Candidate[] = [];
   let down = at - 1;
   let up = at + 1;
   const greedy = new Selection(anchor, spread, total, teams, teamSize);
   for (let scanned = 0; !greedy.full && scanned < maxScan; scanned++) {
+    if (down >= 0) down = index.freeDown(down);
+    if (up < list.length) up = index.freeUp(up);
     const below = down >= 0 ? (list[down] as Candidate) : undefined;
     const above = up < list.length ? (list[up] as Candidate) : undefined;
     const belowOk = below !== undefined && anchor.meanMu - below.meanMu <= spread;
@@ -225,7 +283,6 @@ function pick(anchor: Candidate, list: readonly Candidate[], at: number, region:
       c = above as Candidate;
       up++;
     } else break;
-    if (used.has(c) || (c.latency.get(region) as number) > cap) continue;
     seen.push(c);
     greedy.offer(c);
   }
@@ -263,7 +320,8 @@ class Selection {
   offer(c: Candidate): boolean {
     if (this.count + c.size > this.total) return false;
     if (Math.max(this.hi, c.maxMu) - Math.min(this.lo, c.minMu) > this.spread) return false;
-    if (!packParties([...this.sizes, c.size], this.teams, this.teamSize)) return false;
+    // A solo always fits while there is room: the packing so far leaves some team a free place.
+    if (c.size > 1 && !packParties([...this.sizes, c.size], this.teams, this.teamSize)) return false;
     this.picked.push(c);
     this.sizes.push(c.size);
     this.count += c.size;

@@ -102,16 +102,7 @@ describe('matchmaking on two instances', () => {
         if (body.status === 'searching') searchingPlayers += c.players.length;
       }
       return searchingPlayers < 4;
-    }, 'tickets to be matched', 30_000).catch(async (err: unknown) => {
-      const { createRedisClient, connectRedis } = await import('../../src/backends/redis/index.js');
-      const r = createRedisClient(REDIS_URL);
-      await connectRedis(r);
-      const qt = await r.hkeys(`${prefix}mm:{mm}:qt:arena-2v2`);
-      const stuck = created.filter((c) => finals.get(c.ticketId)?.status === 'searching');
-      const lease = await r.get(`${prefix}mm:{mm}:lease:matcher:arena-2v2`);
-      writeFileSync(join(tmpdir(), 'mm-fleet-diag.json'), JSON.stringify({ qt, lease, stuck, hashes: await Promise.all(stuck.map((c) => r.hgetall(`${prefix}mm:{mm}:t:${c.ticketId}`))) }, null, 1));
-      r.disconnect();
-      writeFileSync(join(tmpdir(), "mm-fleet-failure.log"), `${survivor.output()}\n=====\n${servers[victim]?.output()}`);
+    }, 'tickets to be matched', 30_000).catch((err: unknown) => {
       throw new Error(`${String(err)}\n${survivor.output().slice(-3000)}`);
     });
 
