@@ -105,8 +105,8 @@ export const gameConfigSchema = z
       .superRefine((experiments, ctx) => uniqueBy(experiments, (e) => e.name, [], 'name', 'experiment', ctx))
       .default([]),
     limits: limitsSchema.prefault({}),
-    // Matchmaking queues (API.md "Matchmaking").
-    matchmaking: matchmakingConfigSchema.prefault({}),
+    // Matchmaking queues (API.md "Matchmaking"); absent: none (and the config hash of files without it is unchanged).
+    matchmaking: matchmakingConfigSchema.optional(),
   })
   .strict();
 

@@ -77,8 +77,13 @@ export class Matchmaker {
     this.metrics = new MatchmakingMetrics(metrics.registry);
   }
 
+  /** The queues of the live config (none when it has no `matchmaking` block). */
+  private liveQueues(): readonly QueueConfig[] {
+    return (this.config.current.config.matchmaking?.queues ?? []) as readonly QueueConfig[];
+  }
+
   private queueConfig(name: string): QueueConfig | undefined {
-    return this.config.current.config.matchmaking.queues.find((q) => q.name === name) as QueueConfig | undefined;
+    return this.liveQueues().find((q) => q.name === name);
   }
 
   async createTicket(input: NewTicket): Promise<PublicTicket> {
@@ -183,7 +188,7 @@ export class Matchmaker {
   async queues(): Promise<QueueSummary[]> {
     const now = Date.now();
     return Promise.all(
-      this.config.current.config.matchmaking.queues.map(async (q) => {
+      this.liveQueues().map(async (q) => {
         const s = await this.pool.stats(q.name, now);
         return { name: q.name, searching: s.searching, oldestWaitSeconds: s.oldestCreatedAtMs === null ? 0 : Math.max(0, (now - s.oldestCreatedAtMs) / 1000), matchesLastMinute: s.matchesLastMinute };
       }),
@@ -213,7 +218,7 @@ export class Matchmaker {
 
   /** One round: for each queue whose lease this instance holds, expire, match, claim; then publish and retry results. */
   async tick(): Promise<void> {
-    const queues = this.config.current.config.matchmaking.queues as readonly QueueConfig[];
+    const queues = this.liveQueues();
     let any = false;
     for (const queue of queues) {
       const name = `matcher:${queue.name}`;
