@@ -21,6 +21,7 @@ import { RedisBroadcast } from './backends/redis/redis-broadcast.js';
 import { GameConfig } from './config/index.js';
 import { LeaderboardService, type Clock, type LeaderboardStores } from './leaderboards/index.js';
 import { createLogger } from './log.js';
+import { Matchmaker, MemoryTicketPool, RedisTicketPool, type MatchmakerOptions } from './matchmaking/index.js';
 import { Metrics } from './metrics.js';
 import { CacheUpdater } from './players/cache-updater.js';
 import { PlayerQueries, PlayerStore, TRADE_EVENT_TYPES, type RecordedEvent } from './players/index.js';
@@ -50,6 +51,8 @@ export interface CreateRealmOptions {
   clock?: Clock;
   /** Trade timeouts and the recovery sweep's pace. Default: DEFAULT_TRADE_OPTIONS. */
   trades?: Partial<TradeOptions>;
+  /** Matcher tick, lease and retry timings. Defaults in DEFAULT_MATCHMAKER_OPTIONS. */
+  matchmaking?: MatchmakerOptions;
 }
 
 export type BackendStatus = 'up' | 'down';
@@ -75,6 +78,7 @@ export interface RealmParts {
   anticheat: Anticheat;
   trades: TradeService;
   economy: EconomyBooks;
+  matchmaking: Matchmaker;
 }
 
 type Check = () => Promise<unknown>;
@@ -102,6 +106,7 @@ export class Realm implements RealmParts {
   readonly trades: TradeService;
   /** The economy's books: a projection of the stream, and a rebuild from the logs to check it against. */
   readonly economy: EconomyBooks;
+  readonly matchmaking: Matchmaker;
 
   private readonly checks = new Map<string, Check>();
   /** Backends whose loss degrades the instance without making it unready (a leaderboard region's Redis). */
@@ -131,6 +136,7 @@ export class Realm implements RealmParts {
     this.anticheat = parts.anticheat;
     this.trades = parts.trades;
     this.economy = parts.economy;
+    this.matchmaking = parts.matchmaking;
     this.sql.shards.forEach((s) => this.addReadinessCheck(`shard-${s.index}`, () => s.query('SELECT 1')));
     this.sql.replicas.forEach((r, i) => {
       if (r) this.addReadinessCheck(`replica-${i}`, () => r.query('SELECT 1'));
@@ -316,7 +322,10 @@ export async function createRealm(options: CreateRealmOptions = {}): Promise<Rea
     closeSteps.push({ name: 'anticheat', close: () => anticheat.close() });
     const trades = new TradeService(players, queries, sql, router, config, log, metrics.registry, options.trades);
     const economy = new EconomyBooks(sql, router, log);
-    const realm = new Realm({ settings, log, metrics, keys, sql, router, players, queries, bus, cache, redis, relay, projections, config, leaderboards, anticheat, trades, economy });
+    // Tickets live in Redis when there is one (they outlive any instance), else in this process (embedded: one instance).
+    const ticketPool = redis ? new RedisTicketPool(redis, { keyPrefix: settings.redisKeyPrefix, label: describeRedis(mainRedisTarget(settings) ?? '') }) : new MemoryTicketPool();
+    const matchmaking = new Matchmaker(ticketPool, config, players, queries, bus, metrics, log, options.matchmaking);
+    const realm = new Realm({ settings, log, metrics, keys, sql, router, players, queries, bus, cache, redis, relay, projections, config, leaderboards, anticheat, trades, economy, matchmaking });
     // A region's own Redis down takes only that region's boards down: reported, but the instance stays ready.
     for (const [name, client] of boards.clients) realm.addReadinessCheck(name, () => client.ping(), { optional: name !== 'redis' });
     realm.describeBackend(boards.description);
@@ -343,6 +352,10 @@ export async function createRealm(options: CreateRealmOptions = {}): Promise<Rea
     await projections.start(statBoardsProjection(leaderboards, queries));
     await projections.start(economy.projection());
     trades.start();
+    realm.describeBackend(ticketPool.describe());
+    matchmaking.start();
+    // Stops first: no claim or rating append runs while the players flush.
+    realm.onClose('matchmaking', () => matchmaking.stop());
     return realm;
   } catch (err) {
     for (const step of closeSteps.reverse()) await step.close().catch(() => {});

@@ -9,6 +9,7 @@ import { lbRankScenario } from './lb-rank.js';
 import { lbRegionsScenario } from './lb-regions.js';
 import { lbSubmitScenario } from './lb-submit.js';
 import { rateLimitScenario } from './rate-limit.js';
+import { matchmakingScenario } from './matchmaking.js';
 import { readPathScenario } from './read-path.js';
 import { streamLagScenario } from './stream-lag.js';
 import { snapshotScenario } from './snapshot-load.js';
@@ -30,4 +31,5 @@ export const SCENARIOS: Scenario[] = [
   anticheatScenario,
   rateLimitScenario,
   tradesScenario,
+  matchmakingScenario,
 ];

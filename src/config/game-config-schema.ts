@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { configBoardSchema } from '../leaderboards/board-definition.js';
 import { anticheatConfigSchema } from '../anticheat/rule-schema.js';
 import { NAME_PATTERN } from '../players/player-state.js';
+import { matchmakingConfigSchema } from '../matchmaking/queue-config.js';
 
 const name = z.string().regex(NAME_PATTERN, 'must be 1–64 characters of A-Z a-z 0-9 _ - . :');
 const jsonObject = z.record(z.string(), z.json());
@@ -111,6 +112,8 @@ export const gameConfigSchema = z
     /** Anti-cheat rules (src/anticheat), hot reloaded like the rest. */
     anticheat: anticheatConfigSchema.prefault({}),
     economy: economySchema.prefault({}),
+    // Matchmaking queues (API.md "Matchmaking"); absent: none (and the config hash of files without it is unchanged).
+    matchmaking: matchmakingConfigSchema.optional(),
   })
   .strict();
 

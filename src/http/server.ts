@@ -11,6 +11,7 @@ import { installRateLimits, type RateLimitOptions } from './rate-limit.js';
 import { zodValidatorCompiler } from './route-spec.js';
 import { configRoutes } from './routes/config.js';
 import { leaderboardRoutes } from './routes/leaderboards.js';
+import { matchmakingRoutes } from './routes/matchmaking.js';
 import { opsRoutes } from './routes/ops.js';
 import { playerRoutes } from './routes/players.js';
 import { anticheatRoutes } from './routes/anticheat.js';
@@ -98,6 +99,7 @@ export async function buildServer(realm: Realm, options: ServerOptions = {}): Pr
   leaderboardRoutes(app, realm);
   anticheatRoutes(app, realm);
   tradeRoutes(app, realm);
+  matchmakingRoutes(app, realm);
   await app.ready();
   return app;
 }

@@ -1,4 +1,4 @@
-export type { PlayerState, JsonValue, TradeMark } from './player-state.js';
+export type { PlayerState, JsonValue, TradeMark, QueueRating } from './player-state.js';
 export { NAME_PATTERN, isValidName, reviveState } from './player-state.js';
 export {
   playerEventSchema, appendRequestSchema, PLAYER_EVENT_TYPES, MAX_EVENTS_PER_APPEND, MAX_DATA_VALUE_BYTES,

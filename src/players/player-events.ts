@@ -38,9 +38,18 @@ export const playerEventSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('data.unset'), data: z.object({ key: name }).strict() }).strict(),
 ]);
 
+/** The built-in events a client may append (the public append route accepts these and no others). */
 export type PlayerEvent = z.infer<typeof playerEventSchema>;
 export type PlayerEventType = PlayerEvent['type'];
 export const PLAYER_EVENT_TYPES: readonly PlayerEventType[] = ['stat.add', 'stat.set', 'stat.max', 'item.grant', 'item.consume', 'data.set', 'data.unset'];
+
+// Matchmaking: a player's new rating in one queue after a match result. Only Realmstate appends it.
+export const ratingUpdateEventSchema = z
+  .object({
+    type: z.literal('rating.update'),
+    data: z.object({ queue: name, matchId: z.string().min(1).max(64), mu: z.number(), sigma: z.number().positive() }).strict(),
+  })
+  .strict();
 
 // Internal events: built-in types that only Realmstate appends (never accepted by the public append route).
 // Trades: `trade.hold` moves a giver's goods out of its state into the trade's escrow; `trade.settle` credits the
@@ -83,11 +92,12 @@ export const internalEventSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('player.banned'), data: z.object({ reason: z.string().max(500) }).strict() }).strict(),
   z.object({ type: z.literal('player.unbanned'), data: z.object({ reason: z.string().max(500) }).strict() }).strict(),
   ...tradeEventSchema.options,
+  ratingUpdateEventSchema,
 ]);
 
 export type InternalPlayerEvent = z.infer<typeof internalEventSchema>;
 export type InternalEventType = InternalPlayerEvent['type'];
-export const INTERNAL_EVENT_TYPES: readonly InternalEventType[] = ['state.restore', 'player.banned', 'player.unbanned', ...TRADE_EVENT_TYPES];
+export const INTERNAL_EVENT_TYPES: readonly InternalEventType[] = ['state.restore', 'player.banned', 'player.unbanned', ...TRADE_EVENT_TYPES, 'rating.update'];
 /** Any event the log may hold: the public types and Realmstate's own. */
 export type AnyPlayerEvent = PlayerEvent | InternalPlayerEvent;
 

@@ -11,11 +11,20 @@ export interface PlayerState {
   data: Record<string, JsonValue>;
   /** Trades this player is in: 'held' while its goods are in a trade's escrow, 'void' once a trade was closed before its hold. Absent when empty. */
   trades?: Record<string, TradeMark>;
+  /** Matchmaking ratings by queue; absent until the player's first rated match. */
+  ratings?: Record<string, QueueRating>;
   createdAt: string;
   updatedAt: string;
 }
 
 export type TradeMark = 'held' | 'void';
+/** A player's Weng-Lin rating in one matchmaking queue, and the last match that set it. */
+export interface QueueRating {
+  mu: number;
+  sigma: number;
+  matches: number;
+  lastMatchId: string;
+}
 
 /** Player ids, and stat, item and data key names: 1–64 of A-Z a-z 0-9 _ - . : */
 export const NAME_PATTERN = /^[A-Za-z0-9_\-.:]{1,64}$/;
@@ -45,6 +54,7 @@ export function reviveState(raw: PlayerState): PlayerState {
     items: nullProtoCopy(raw.items),
     data: nullProtoCopy(raw.data),
     ...(raw.trades ? { trades: nullProtoCopy(raw.trades) } : {}),
+    ...(raw.ratings ? { ratings: nullProtoCopy(raw.ratings) } : {}),
     createdAt: raw.createdAt,
     updatedAt: raw.updatedAt,
   };
@@ -54,6 +64,7 @@ export function reviveState(raw: PlayerState): PlayerState {
 export function draftOf(state: PlayerState): PlayerState {
   const draft = { ...state, stats: nullProtoCopy(state.stats), items: nullProtoCopy(state.items), data: nullProtoCopy(state.data) };
   if (state.trades) draft.trades = nullProtoCopy(state.trades);
+  if (state.ratings) draft.ratings = nullProtoCopy(state.ratings);
   return draft;
 }
 

@@ -88,6 +88,15 @@ export function applyToDraft(draft: PlayerState, event: AnyPlayerEvent, index = 
     case 'player.banned':
     case 'player.unbanned':
       return;
+    case 'rating.update': {
+      // Absolute values, so a replay needs no rating model; the same match applied twice counts once.
+      const { queue, matchId, mu, sigma } = event.data;
+      draft.ratings ??= nullProtoCopy({});
+      const before = draft.ratings[queue];
+      const matches = (before?.matches ?? 0) + (before?.lastMatchId === matchId ? 0 : 1);
+      draft.ratings[queue] = { mu, sigma, matches, lastMatchId: matchId };
+      return;
+    }
     default: {
       const unknown: { type: string } = event;
       reject(index, `unknown event type "${unknown.type}"`);

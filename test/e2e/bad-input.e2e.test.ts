@@ -14,6 +14,7 @@ import { ADMIN_KEY, API_KEY, auth, startTestRealm, type TestRealm } from '../hel
 import { fuzzArbitraries, routesOf, type FuzzArbitraries, type FuzzRequest, type FuzzRoute } from '../helpers/request-fuzz.js';
 import { unthrottledConfigFile } from '../helpers/server-process.js';
 
+// Enough runs that the seeded generators reach every route (the matchmaking routes made 400 too few).
 const RUNS = Number(process.env.FUZZ_RUNS ?? 600);
 const SEED = Number(process.env.FUZZ_SEED ?? 20_261_126);
 

@@ -258,7 +258,7 @@ function referenceFold(playerId: string, events: readonly PlayerEvent[]): Compar
       else items.set(e.data.item, have - e.data.qty);
     } else if (e.type === 'data.set') {
       data.set(e.data.key, e.data.value);
-    } else {
+    } else if (e.type === 'data.unset') {
       data.delete(e.data.key);
     }
   }
