@@ -197,6 +197,10 @@ export class GroupCommitter {
       this.metrics.groupCommitSeconds.labels(this.shardLabel).observe((performance.now() - started) / 1000);
       this.metrics.groupCommitEvents.labels(this.shardLabel).observe(committed.reduce((n, q) => n + q.events.length, 0));
       for (const q of committed) finished.add(q);
+      // Items of a player that lost a race, queued after this batch was taken, were applied on the lost state too:
+      // committing them would write events computed from a state that never existed (or two items at one seq).
+      const losers = new Set(stale.map((q) => q.playerId));
+      if (losers.size > 0) for (const q of this.queue) if (losers.has(q.playerId) && !batch.includes(q)) stale.push(q);
       for (const q of stale) finished.add(q);
       this.settle(finished);
       let after: Promise<void>;
@@ -288,6 +292,15 @@ export class GroupCommitter {
       const rows: EventRow[] = pending.flatMap((q) => q.events.map((e) => ({ playerId: q.playerId, ...e })));
       const sorted = [...rows].sort((a, b) => (a.playerId < b.playerId ? -1 : a.playerId > b.playerId ? 1 : a.seq - b.seq));
       const snapshots = pending.flatMap((q) => (q.snapshot ? [q.snapshot] : []));
+      const twice = playersWritingOneSeqTwice(pending);
+      if (twice.size > 0) {
+        // Cannot happen while a lost race fails every queued item of its player; if it ever does, the later item was
+        // built on a state that no longer holds, exactly like a lost race.
+        this.log.warn({ shard: this.shard.index, players: [...twice] }, 'two queued appends of one player at the same seq; re-applying them');
+        for (const q of pending) if (twice.has(q.playerId)) stale.push(q);
+        pending = pending.filter((q) => !twice.has(q.playerId));
+        continue;
+      }
       let conflict = false;
       try {
         await this.retryingTransientErrors(() =>
@@ -342,6 +355,19 @@ export class GroupCommitter {
 function isTransient(err: unknown): boolean {
   const code = (err as { code?: unknown } | null)?.code ?? ((err as { cause?: { code?: unknown } } | null)?.cause?.code);
   return code === '40P01' || code === '40001';
+}
+
+function playersWritingOneSeqTwice(items: readonly Queued[]): Set<string> {
+  const seen = new Set<string>();
+  const out = new Set<string>();
+  for (const q of items) {
+    for (const e of q.events) {
+      const key = `${q.playerId}\u0000${e.seq}`;
+      if (seen.has(key)) out.add(q.playerId);
+      seen.add(key);
+    }
+  }
+  return out;
 }
 
 function sameEvent(stored: EventRow, mine: RecordedEvent): boolean {

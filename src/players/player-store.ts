@@ -53,7 +53,12 @@ interface Lock {
   holders: number;
 }
 
-const MAX_STALE_RETRIES = 5;
+/**
+ * How long an append without `expectedSeq` keeps re-applying itself on a fresh state while other writers keep getting
+ * there first, before it answers 503 (never 409: the client asked for no precondition).
+ */
+export const CONTENTION_DEADLINE_MS = 10_000;
+const CONTENTION_MAX_BACKOFF_MS = 50;
 
 export function assertPlayerId(playerId: string): void {
   if (!isValidName(playerId)) throw new InvalidArgumentError('player id must be 1–64 characters of A-Z a-z 0-9 _ - . :');
@@ -112,6 +117,7 @@ export class PlayerStore {
       throw new UnavailableError(`too many unpersisted players (${this.pendingPlayers}); retry shortly or use durability "sync"`);
     }
     return this.withLock(playerId, async () => {
+      const giveUpAt = Date.now() + CONTENTION_DEADLINE_MS;
       for (let attempt = 0; ; attempt++) {
         const entry = await this.entry(playerId, shard);
         const current = entry.state?.seq ?? 0;
@@ -142,9 +148,14 @@ export class PlayerStore {
         } catch (err) {
           if (isStaleWrite(err)) {
             this.invalidate(playerId);
-            if (options.expectedSeq === undefined && attempt < MAX_STALE_RETRIES) continue;
+            if (options.expectedSeq === undefined) {
+              if (Date.now() >= giveUpAt) throw new UnavailableError(`player ${playerId} is written by other processes faster than this one can catch up; retry shortly`);
+              // Jittered backoff: two processes that keep colliding on one player drift apart.
+              await new Promise((r) => setTimeout(r, Math.random() * Math.min(CONTENTION_MAX_BACKOFF_MS, 2 ** attempt)));
+              continue;
+            }
             const fresh = await this.entry(playerId, shard);
-            throw new ConflictError(`player ${playerId} was changed by another writer`, fresh.state?.seq ?? 0);
+            throw new ConflictError(`expected seq ${options.expectedSeq}, player ${playerId} was changed by another writer and is at ${fresh.state?.seq ?? 0}`, fresh.state?.seq ?? 0);
           }
           if (entry.generation === before.generation) {
             entry.state = before.state;
