@@ -20,6 +20,7 @@ import type { Broadcast } from './backends/broadcast-port.js';
 import { NatsBroadcast } from './backends/nats/nats-broadcast.js';
 import { RedisBroadcast } from './backends/redis/redis-broadcast.js';
 import { GameConfig } from './config/index.js';
+import { Fleet } from './fleet/index.js';
 import { LeaderboardService, type Clock, type LeaderboardStores } from './leaderboards/index.js';
 import { createLogger } from './log.js';
 import { Metrics } from './metrics.js';
@@ -65,6 +66,8 @@ export interface RealmParts {
   projections: ProjectionRunner;
   config: GameConfig;
   leaderboards: LeaderboardService;
+  /** This instance's part in a fleet (slot leases, forwarding); outside a fleet it owns every player. */
+  fleet?: Fleet;
 }
 
 type Check = () => Promise<unknown>;
@@ -86,6 +89,7 @@ export class Realm implements RealmParts {
   /** The live game config: `config.current`, `config.subscribe((next, prev) => …)`, `config.forPlayer(id)`, `config.reload()`. */
   readonly config: GameConfig;
   readonly leaderboards: LeaderboardService;
+  readonly fleet: Fleet;
 
   private readonly checks = new Map<string, Check>();
   /** Run in reverse order of registration on close: what was built last stops first. */
@@ -109,6 +113,7 @@ export class Realm implements RealmParts {
     this.projections = parts.projections;
     this.config = parts.config;
     this.leaderboards = parts.leaderboards;
+    this.fleet = parts.fleet ?? new Fleet(parts.sql, parts.router, parts.players, { advertiseUrl: undefined, leaseMs: parts.settings.leaseMs }, parts.log);
     this.sql.shards.forEach((s) => this.addReadinessCheck(`shard-${s.index}`, () => s.query('SELECT 1')));
     this.sql.replicas.forEach((r, i) => {
       if (r) this.addReadinessCheck(`replica-${i}`, () => r.query('SELECT 1'));
@@ -273,7 +278,8 @@ export async function createRealm(options: CreateRealmOptions = {}): Promise<Rea
     });
     const leaderboards = new LeaderboardService({ stores: boards.stores, sql, router, metrics, log, clock: options.clock, shutdownTimeoutMs: settings.engine.shutdownTimeoutMs });
     closeSteps.push({ name: 'leaderboards', close: () => leaderboards.close() });
-    const realm = new Realm({ settings, log, metrics, keys, sql, router, players, queries, bus, cache, redis, relay, projections, config, leaderboards });
+    const fleet = new Fleet(sql, router, players, { advertiseUrl: settings.advertiseUrl, leaseMs: settings.leaseMs }, log);
+    const realm = new Realm({ settings, log, metrics, keys, sql, router, players, queries, bus, cache, redis, relay, projections, config, leaderboards, fleet });
     for (const [name, client] of boards.clients) realm.addReadinessCheck(name, () => client.ping());
     realm.describeBackend(boards.description);
     realm.describeBackend(describeConfig(config, settings));
@@ -285,6 +291,8 @@ export async function createRealm(options: CreateRealmOptions = {}): Promise<Rea
     realm.onClose('relay', async () => {
       if (!(await relay.close(Date.now() + 5000))) log.warn('stream unreachable at shutdown; unpublished events stay in the outbox');
     });
+    // After the players flushed: the leases are given up only once everything acknowledged is committed.
+    realm.onClose('fleet', () => fleet.stop());
     realm.onClose('players', () => players.close());
     realm.onClose('config', () => config.close());
 
@@ -293,6 +301,8 @@ export async function createRealm(options: CreateRealmOptions = {}): Promise<Rea
     leaderboards.setConfigBoards(configBoards(config.current));
     config.subscribe((next) => leaderboards.setConfigBoards(configBoards(next)));
     players.start();
+    await fleet.start();
+    if (fleet.enabled) realm.describeBackend(`fleet: instance ${fleet.id} at ${settings.advertiseUrl}, leases of ${settings.leaseMs} ms`);
     await leaderboards.start();
     await projections.start(statBoardsProjection(leaderboards, queries));
     return realm;

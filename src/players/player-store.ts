@@ -6,7 +6,7 @@ import type { SqlCluster } from '../backends/postgres/index.js';
 import type { Metrics } from '../metrics.js';
 import type { ShardRouter } from '../sharding/index.js';
 import type { EngineOptions } from '../settings.js';
-import { GroupCommitter, isStaleWrite, type CommitItem } from './group-commit.js';
+import { GroupCommitter, isStaleWrite, NotOwnerError, type CommitFence, type CommitItem } from './group-commit.js';
 import type { Durability, PlayerEvent, RecordedEvent } from './player-events.js';
 import { isValidName, type PlayerState } from './player-state.js';
 import { applyEvents } from './reducers.js';
@@ -71,6 +71,7 @@ export class PlayerStore {
   readonly writeBehind: WriteBehind;
   private readonly listeners: CommitListener[] = [];
   private closed = false;
+  private owns: (playerId: string) => boolean = () => true;
 
   constructor(
     private readonly cluster: SqlCluster,
@@ -109,6 +110,7 @@ export class PlayerStore {
   async append(playerId: string, events: readonly PlayerEvent[], options: AppendOptions = {}): Promise<AppendResult> {
     assertPlayerId(playerId);
     if (this.closed) throw new UnavailableError('the server is shutting down');
+    if (!this.owns(playerId)) throw new NotOwnerError(playerId);
     const durability = options.durability ?? 'sync';
     const shard = this.router.shardOf(playerId);
     const committer = this.committers[shard] as GroupCommitter;
@@ -168,6 +170,20 @@ export class PlayerStore {
         }
       }
     });
+  }
+
+  /**
+   * Makes this store one instance of a fleet: `owns` says whether this process may write a player now (an append
+   * for another instance's player fails with 503), and `fence` is checked inside every commit transaction.
+   */
+  setOwnership(ownership: { owns: (playerId: string) => boolean; fence: CommitFence }): void {
+    this.owns = ownership.owns;
+    for (const c of this.committers) c.fence = ownership.fence;
+  }
+
+  /** Drops the in-memory state of the players `which` selects (their slot moved to or from this instance). */
+  forget(which: (playerId: string) => boolean): void {
+    for (const id of [...this.entries.keys()]) if (which(id)) this.invalidate(id);
   }
 
   /** Players held in memory now. */
