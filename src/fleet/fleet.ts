@@ -40,6 +40,7 @@ export class Fleet {
   private releasing = new Set<number>();
   private timer: NodeJS.Timeout | undefined;
   private ticking: Promise<void> | undefined;
+  private lastTickAt = 0;
   private stopped = false;
   private lastSeenAt = this.startedAt;
   /** The lease outlives a renewal period by enough that two missed renewals still do not lose it. */
@@ -91,6 +92,16 @@ export class Fleet {
     return url === undefined ? { kind: 'none' } : { kind: 'remote', instance: holder, url };
   }
 
+  /**
+   * A request is waiting for a slot nobody serves (its owner died, or it is being handed over): look again soon
+   * instead of at the next period, at most every tenth of a period.
+   */
+  nudge(): void {
+    if (!this.enabled || this.stopped || this.ticking || performance.now() - this.lastTickAt < this.periodMs / 10) return;
+    if (this.timer) clearTimeout(this.timer);
+    this.run();
+  }
+
   /** Called in each commit transaction: the players of `playerIds` whose slot's lease this instance does not hold. */
   async fence(tx: SqlExecutor, playerIds: readonly string[]): Promise<ReadonlySet<string>> {
     const missing = await slotsNotHeld(tx, this.id, playerIds.map(slotOf));
@@ -130,14 +141,21 @@ export class Fleet {
 
   private schedule(): void {
     if (this.stopped) return;
-    this.timer = setTimeout(() => {
-      this.ticking = this.tick()
-        .catch((err: unknown) => this.log.warn({ err }, 'fleet lease renewal failed; slots whose lease runs out stop being served here'))
-        .finally(() => this.schedule());
-    }, this.periodMs);
+    this.timer = setTimeout(() => this.run(), this.periodMs);
+  }
+
+  private run(): void {
+    this.timer = undefined;
+    this.ticking = this.tick()
+      .catch((err: unknown) => this.log.warn({ err }, 'fleet lease renewal failed; slots whose lease runs out stop being served here'))
+      .finally(() => {
+        this.ticking = undefined;
+        this.schedule();
+      });
   }
 
   private async tick(): Promise<void> {
+    this.lastTickAt = performance.now();
     const me = { id: this.id, url: this.options.advertiseUrl as string, startedAt: this.startedAt };
     // Alive on every shard that answers: one shard down stops only its own players' writes.
     const seen = await Promise.allSettled(this.sql.shards.map((s) => heartbeat(s, me, this.ttlMs)));
@@ -198,7 +216,11 @@ export class Fleet {
           const held = this.held[i] as Map<number, number>;
           const slots = [...leaving].filter((s) => held.has(s));
           await releaseSlots(shard, this.id, slots);
-          for (const s of slots) held.delete(s);
+          for (const s of slots) {
+            held.delete(s);
+            // Until the next look: send these players to the instance about to take them.
+            (this.holders[i] as Map<number, string>).set(s, assigned[s] as string);
+          }
         }),
       );
       this.players.forget((id) => leaving.has(slotOf(id)));

@@ -67,6 +67,7 @@ async function forwardUnlessOwned(fleet: Fleet, forwarder: Forwarder, req: Fasti
       }
     }
     if (Date.now() >= deadline) throw new UnavailableError(`no live instance holds player ${playerId} yet; retry shortly`);
+    fleet.nudge();
     await new Promise((r) => setTimeout(r, 25));
   }
 }
