@@ -2,6 +2,7 @@
 import type { Scenario } from '../harness.js';
 import { batchReadScenario } from './batch-read.js';
 import { configScenario } from './config.js';
+import { fleetScenario } from './fleet.js';
 import { groupCommitScenario } from './group-commit.js';
 import { lbEmbeddedScenario } from './lb-embedded.js';
 import { lbRankScenario } from './lb-rank.js';
@@ -24,4 +25,5 @@ export const SCENARIOS: Scenario[] = [
   lbRankScenario,
   lbRegionsScenario,
   lbEmbeddedScenario,
+  fleetScenario,
 ];
