@@ -38,9 +38,13 @@ export class Fleet {
   private holders: Array<Map<number, string>>;
   private instances: InstanceRow[] = [];
   private releasing = new Set<number>();
+  /** Requests being served here, by slot: a slot given away waits for its own to finish before its last commit. */
+  private readonly serving = new Map<number, number>();
   private timer: NodeJS.Timeout | undefined;
   private ticking: Promise<void> | undefined;
   private lastTickAt = 0;
+  private givingUp: Promise<void> | undefined;
+  private leaseOps: Promise<void> = Promise.resolve();
   private stopped = false;
   private lastSeenAt = this.startedAt;
   /** The lease outlives a renewal period by enough that two missed renewals still do not lose it. */
@@ -70,18 +74,36 @@ export class Fleet {
   /** Joins the fleet: takes the first leases before the server listens. */
   async start(): Promise<void> {
     if (!this.enabled) return;
-    this.players.setOwnership({ owns: (id) => this.owns(id), fence: (tx, ids) => this.fence(tx, ids) });
+    // The store refuses only players whose lease is gone: a request admitted before its slot started moving finishes here.
+    this.players.setOwnership({ owns: (id) => this.holds(id), fence: (tx, ids) => this.fence(tx, ids) });
     await this.tick();
     this.schedule();
   }
 
-  /** Whether this instance may serve (and write) the player now. */
+  /** Whether this instance takes new requests for the player now. */
   owns(playerId: string): boolean {
+    return this.holds(playerId) && !this.releasing.has(slotOf(playerId));
+  }
+
+  /** Whether this instance holds the lease of the player's slot (it may be giving it away). */
+  holds(playerId: string): boolean {
     if (!this.enabled) return true;
-    const slot = slotOf(playerId);
-    if (this.releasing.has(slot)) return false;
-    const until = this.held[this.router.shardOf(playerId)]?.get(slot);
+    const until = this.held[this.router.shardOf(playerId)]?.get(slotOf(playerId));
     return until !== undefined && until > performance.now();
+  }
+
+  /** A request for the player is served here from now until `done` is called. */
+  serve(playerId: string): () => void {
+    const slot = slotOf(playerId);
+    this.serving.set(slot, (this.serving.get(slot) ?? 0) + 1);
+    let done = false;
+    return () => {
+      if (done) return;
+      done = true;
+      const left = (this.serving.get(slot) ?? 1) - 1;
+      if (left > 0) this.serving.set(slot, left);
+      else this.serving.delete(slot);
+    };
   }
 
   route(playerId: string): Route {
@@ -100,6 +122,20 @@ export class Fleet {
     if (!this.enabled || this.stopped || this.ticking || performance.now() - this.lastTickAt < this.periodMs / 10) return;
     if (this.timer) clearTimeout(this.timer);
     this.run();
+  }
+
+  /**
+   * Looks again now (or waits for the look under way), unless one finished a moment ago: for a request that was
+   * forwarded here by an instance whose view differs from this one's.
+   */
+  async refresh(): Promise<void> {
+    if (!this.enabled || this.stopped) return;
+    if (!this.ticking) {
+      if (performance.now() - this.lastTickAt < this.periodMs / 10) return;
+      if (this.timer) clearTimeout(this.timer);
+      this.run();
+    }
+    await this.ticking;
   }
 
   /** Called in each commit transaction: the players of `playerIds` whose slot's lease this instance does not hold. */
@@ -128,6 +164,7 @@ export class Fleet {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
     await this.ticking?.catch(() => {});
+    await this.givingUp;
     if (!this.enabled) return;
     await Promise.all(
       this.sql.shards.map(async (shard, i) => {
@@ -171,14 +208,26 @@ export class Fleet {
     this.instances = [...live.values()];
     this.lastSeenAt = live.get(this.id)?.lastSeenAt ?? this.lastSeenAt;
     const assigned = assignSlots([...live.keys()].sort());
-    await this.giveUp(assigned);
+    await this.exclusively(() => this.claim(assigned));
+    // In the background: the renewals of the other slots must not wait for the hand-over's commits.
+    const leaving = new Set<number>();
+    for (const held of this.held) for (const slot of held.keys()) if (assigned[slot] !== this.id && !this.releasing.has(slot)) leaving.add(slot);
+    if (leaving.size > 0 && !this.givingUp) {
+      this.givingUp = this.giveUp(leaving, assigned)
+        .catch((err: unknown) => this.log.warn({ err }, 'could not give slots away; trying again at the next renewal'))
+        .finally(() => (this.givingUp = undefined));
+    }
+  }
+
+  /** Takes or renews the slots assigned here, and renews those being handed over until they are released. */
+  private async claim(assigned: readonly string[]): Promise<void> {
     await Promise.all(
       this.sql.shards.map(async (shard, i) => {
-        const mine = assigned.flatMap((owner, slot) => (owner === this.id ? [slot] : []));
+        const held = this.held[i] as Map<number, number>;
+        const want = assigned.flatMap((owner, slot) => (owner === this.id || held.has(slot) ? [slot] : []));
         const started = performance.now();
         try {
-          const got = await claimSlots(shard, this.id, mine, this.ttlMs);
-          const held = this.held[i] as Map<number, number>;
+          const got = await claimSlots(shard, this.id, want, this.ttlMs);
           const gotSet = new Set(got);
           const fresh = got.filter((slot) => !held.has(slot));
           for (const slot of held.keys()) if (!gotSet.has(slot)) held.delete(slot);
@@ -197,31 +246,43 @@ export class Fleet {
     );
   }
 
+  /** Claims and releases one at a time: a renewal racing a release would take the released slot back. */
+  private exclusively<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.leaseOps.then(fn, fn);
+    this.leaseOps = run.then(
+      () => undefined,
+      () => undefined,
+    );
+    return run;
+  }
+
   /**
    * Slots assigned to another live instance: stop taking requests for them, commit everything acknowledged for them,
    * then release the leases so the new owner starts from the committed log (a `batched` seq stays final).
    */
-  private async giveUp(assigned: readonly string[]): Promise<void> {
-    const leaving = new Set<number>();
-    for (const held of this.held) for (const slot of held.keys()) if (assigned[slot] !== this.id) leaving.add(slot);
-    if (leaving.size === 0) return;
+  private async giveUp(leaving: ReadonlySet<number>, assigned: readonly string[]): Promise<void> {
     for (const slot of leaving) this.releasing.add(slot);
     try {
-      // Requests that passed the ownership check just before are enqueued by now or fail the fence.
-      await new Promise((r) => setTimeout(r, 20));
-      const flushed = await this.players.flush(this.ttlMs);
+      // New requests for these slots are forwarded now; the ones already admitted finish here first (their appends
+      // are then in the commit queue), up to half a lease.
+      const until = performance.now() + this.ttlMs / 2;
+      while ([...leaving].some((slot) => this.serving.has(slot)) && performance.now() < until) await new Promise((r) => setTimeout(r, 5));
+      // The new owner loads from the log: the events must be committed; the `players` rows may follow (they never go back in seq).
+      const flushed = await this.players.drainCommits(this.ttlMs);
       if (!flushed) this.log.warn({ slots: leaving.size }, 'giving up slots with appends not yet committed; the new owner reloads from the log');
-      await Promise.all(
-        this.sql.shards.map(async (shard, i) => {
-          const held = this.held[i] as Map<number, number>;
-          const slots = [...leaving].filter((s) => held.has(s));
-          await releaseSlots(shard, this.id, slots);
-          for (const s of slots) {
-            held.delete(s);
-            // Until the next look: send these players to the instance about to take them.
-            (this.holders[i] as Map<number, string>).set(s, assigned[s] as string);
-          }
-        }),
+      await this.exclusively(() =>
+        Promise.all(
+          this.sql.shards.map(async (shard, i) => {
+            const held = this.held[i] as Map<number, number>;
+            const slots = [...leaving].filter((s) => held.has(s));
+            await releaseSlots(shard, this.id, slots);
+            for (const s of slots) {
+              held.delete(s);
+              // Until the next look: send these players to the instance about to take them.
+              (this.holders[i] as Map<number, string>).set(s, assigned[s] as string);
+            }
+          }),
+        ),
       );
       this.players.forget((id) => leaving.has(slotOf(id)));
       this.log.info({ slots: leaving.size, instances: this.instances.length }, 'gave slots to other instances');

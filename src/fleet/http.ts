@@ -9,8 +9,8 @@ import { Forwarder, OwnerUnreachableError } from './forwarder.js';
 
 export const INSTANCE_HEADER = 'x-realmstate-instance';
 const HOPS_HEADER = 'x-realmstate-hops';
-/** A request forwarded this many times is served where it lands once that instance owns the player. */
-const MAX_HOPS = 2;
+/** A request forwarded this many times waits where it lands (for that instance to own the player, or 503). */
+const MAX_HOPS = 6;
 
 const instanceSchema = z.object({ id: z.string(), url: z.string().nullable(), slots: z.number().int(), startedAt: z.string(), lastSeenAt: z.string() });
 export const instancesResponseSchema = z.object({ instances: z.array(instanceSchema) });
@@ -35,24 +35,45 @@ export function installFleet(app: FastifyInstance, fleet: Fleet): void {
   if (!fleet.enabled) return;
   const forwarder = new Forwarder();
   app.addHook('onClose', async () => forwarder.close());
+  const served = new WeakMap<FastifyRequest, () => void>();
+  const finished = async (req: FastifyRequest) => {
+    served.get(req)?.();
+    served.delete(req);
+  };
+  app.addHook('onResponse', finished);
+  app.addHook('onRequestAbort', finished);
   // After authentication, validation and rate limits: only well-formed, allowed requests travel between instances.
   app.addHook('preHandler', async (req, reply) => {
     const url = req.routeOptions.url;
     if (url === undefined || !OWNED_ROUTE.test(url)) return;
     const playerId = (req.params as { id?: string }).id;
     if (playerId === undefined) return;
-    return forwardUnlessOwned(fleet, forwarder, req, reply, playerId);
+    return forwardUnlessOwned(fleet, forwarder, req, reply, playerId, () => served.set(req, fleet.serve(playerId)));
   });
 }
 
-async function forwardUnlessOwned(fleet: Fleet, forwarder: Forwarder, req: FastifyRequest, reply: FastifyReply, playerId: string): Promise<FastifyReply | undefined> {
+/** Forwards the request to the player's owner and answers with its reply, or calls `local` (in the same tick as the check) and lets the route run here. */
+async function forwardUnlessOwned(
+  fleet: Fleet,
+  forwarder: Forwarder,
+  req: FastifyRequest,
+  reply: FastifyReply,
+  playerId: string,
+  local: () => void,
+): Promise<FastifyReply | undefined> {
   const hops = Number(req.headers[HOPS_HEADER] ?? 0) || 0;
   // A slot without a live holder (its owner just died, or it is being handed over) gets one within the lease time.
-  const deadline = Date.now() + fleet.options.leaseMs * 1.5;
+  const deadline = Date.now() + fleet.options.leaseMs * 2;
   const unreachable = new Set<string>();
+  // Forwarded here by an instance that believes this one owns the player: the two views differ (a slot is moving),
+  // so look again before sending it on, or two instances could pass it back and forth.
+  if (hops > 0 && !fleet.owns(playerId)) await fleet.refresh();
   for (;;) {
     const route = fleet.route(playerId);
-    if (route.kind === 'local') return undefined;
+    if (route.kind === 'local') {
+      local();
+      return undefined;
+    }
     if (route.kind === 'remote' && hops < MAX_HOPS && !unreachable.has(route.instance)) {
       try {
         const res = await forwarder.send(route.url, { method: req.method, url: req.url, headers: req.headers, body: req.body }, { [HOPS_HEADER]: String(hops + 1) }, 30_000);

@@ -217,6 +217,12 @@ export class PlayerStore {
     return drained.every(Boolean) && rows;
   }
 
+  /** Waits until every acknowledged append is committed (or the deadline passes); the `players` rows may follow later. */
+  async drainCommits(timeoutMs: number): Promise<boolean> {
+    const deadline = Date.now() + timeoutMs;
+    return (await Promise.all(this.committers.map((c) => c.drain(deadline)))).every(Boolean);
+  }
+
   /** Stops taking appends, flushes everything, stops the timers. */
   async close(timeoutMs = this.options.shutdownTimeoutMs): Promise<boolean> {
     this.closed = true;
