@@ -49,5 +49,5 @@ describe('two processes on the same players', () => {
       const seqs = (log.body.events as Array<{ seq: number }>).map((e) => e.seq);
       expect(seqs).toEqual(Array.from({ length: n }, (_, i) => i + 1));
     }
-  });
+  }, 120_000);
 });
