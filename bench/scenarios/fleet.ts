@@ -17,7 +17,8 @@ interface Answer {
 
 /** One keep-alive pool per instance, answers with the instance that served them. */
 class FleetClient {
-  private readonly agent = new http.Agent({ keepAlive: true, maxSockets: CONCURRENCY });
+  // Idle sockets close before the servers' 10 s keep-alive timeout, so none is reused as the server closes it.
+  private readonly agent = new http.Agent({ keepAlive: true, maxSockets: CONCURRENCY, timeout: 4000 });
 
   send(base: string, path: string, body: unknown): Promise<Answer> {
     const url = new URL(path, base);

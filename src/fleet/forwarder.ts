@@ -16,7 +16,9 @@ const REQUEST_HEADERS = ['authorization', 'content-type', 'accept', 'x-request-i
 const RESPONSE_HEADERS = ['content-type', 'retry-after', 'x-realmstate-source', 'x-realmstate-instance', 'x-request-id'];
 
 export class Forwarder {
-  private readonly agent = new http.Agent({ keepAlive: true, maxSockets: 64, keepAliveMsecs: 1000 });
+  // Idle connections close after 4 s, before the other instance's 10 s keep-alive timeout would: a request sent on a
+  // connection the server is closing at that moment fails with ECONNRESET, and a forwarded append cannot be retried blindly.
+  private readonly agent = new http.Agent({ keepAlive: true, maxSockets: 64, keepAliveMsecs: 1000, timeout: 4000 });
 
   async send(
     baseUrl: string,
