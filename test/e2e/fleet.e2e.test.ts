@@ -17,11 +17,11 @@ describe.each([
     // Leases long enough that a busy machine's pauses do not move slots during the load (the failover test moves them).
     fleet = await startFleet(join ? count - 1 : count, { REALMSTATE_LEASE_MS: '6000', REALMSTATE_BATCHED_FLUSH_MS: '50' });
     const urls = fleet.servers.map((s) => s.url);
-    // The slots spread over every instance once they all saw each other.
+    // The slots spread evenly (within 20% of an even share) over every instance once they all saw each other.
     const spreadOver = (n: number) =>
       waitFor(async () => {
         const list = await instances(urls[0] as string);
-        return list.length === n && list.every((i) => i.slots > 0) && list.reduce((k, i) => k + i.slots, 0) === 4096;
+        return list.length === n && list.every((i) => i.slots > (0.8 * 4096) / n) && list.reduce((k, i) => k + i.slots, 0) === 4096;
       }, `slots spread over ${n} instances`, 60_000);
     await spreadOver(urls.length);
     const out = newOutcome();
@@ -40,8 +40,6 @@ describe.each([
       joined = true;
       await background;
     }
-    const spread = await instances(urls[0] as string);
-    for (const i of spread) expect(i.slots).toBeGreaterThan(4096 / count / 2);
     await hammer(() => urls, 12, 30, false, out, servedBy, ids);
     expect({ failures: out.failures, staleReads: out.staleReads }).toEqual({ failures: [], staleReads: [] });
     for (const id of PLAYERS) {
