@@ -19,6 +19,7 @@ import type { Broadcast } from './backends/broadcast-port.js';
 import { NatsBroadcast } from './backends/nats/nats-broadcast.js';
 import { RedisBroadcast } from './backends/redis/redis-broadcast.js';
 import { GameConfig } from './config/index.js';
+import { Fleet } from './fleet/index.js';
 import { LeaderboardService, type Clock, type LeaderboardStores } from './leaderboards/index.js';
 import { createLogger } from './log.js';
 import { Matchmaker, MemoryTicketPool, RedisTicketPool, type MatchmakerOptions } from './matchmaking/index.js';
@@ -79,6 +80,8 @@ export interface RealmParts {
   trades: TradeService;
   economy: EconomyBooks;
   matchmaking: Matchmaker;
+  /** This instance's part in a fleet (slot leases, forwarding); outside a fleet it owns every player. */
+  fleet?: Fleet;
 }
 
 type Check = () => Promise<unknown>;
@@ -107,6 +110,7 @@ export class Realm implements RealmParts {
   /** The economy's books: a projection of the stream, and a rebuild from the logs to check it against. */
   readonly economy: EconomyBooks;
   readonly matchmaking: Matchmaker;
+  readonly fleet: Fleet;
 
   private readonly checks = new Map<string, Check>();
   /** Backends whose loss degrades the instance without making it unready (a leaderboard region's Redis). */
@@ -137,6 +141,7 @@ export class Realm implements RealmParts {
     this.trades = parts.trades;
     this.economy = parts.economy;
     this.matchmaking = parts.matchmaking;
+    this.fleet = parts.fleet ?? new Fleet(parts.sql, parts.router, parts.players, { advertiseUrl: undefined, leaseMs: parts.settings.leaseMs }, parts.log);
     this.sql.shards.forEach((s) => this.addReadinessCheck(`shard-${s.index}`, () => s.query('SELECT 1')));
     this.sql.replicas.forEach((r, i) => {
       if (r) this.addReadinessCheck(`replica-${i}`, () => r.query('SELECT 1'));
@@ -325,7 +330,8 @@ export async function createRealm(options: CreateRealmOptions = {}): Promise<Rea
     // Tickets live in Redis when there is one (they outlive any instance), else in this process (embedded: one instance).
     const ticketPool = redis ? new RedisTicketPool(redis, { keyPrefix: settings.redisKeyPrefix, label: describeRedis(mainRedisTarget(settings) ?? '') }) : new MemoryTicketPool();
     const matchmaking = new Matchmaker(ticketPool, config, players, queries, bus, metrics, log, options.matchmaking);
-    const realm = new Realm({ settings, log, metrics, keys, sql, router, players, queries, bus, cache, redis, relay, projections, config, leaderboards, anticheat, trades, economy, matchmaking });
+    const fleet = new Fleet(sql, router, players, { advertiseUrl: settings.advertiseUrl, leaseMs: settings.leaseMs }, log);
+    const realm = new Realm({ settings, log, metrics, keys, sql, router, players, queries, bus, cache, redis, relay, projections, config, leaderboards, anticheat, trades, economy, matchmaking, fleet });
     // A region's own Redis down takes only that region's boards down: reported, but the instance stays ready.
     for (const [name, client] of boards.clients) realm.addReadinessCheck(name, () => client.ping(), { optional: name !== 'redis' });
     realm.describeBackend(boards.description);
@@ -338,6 +344,8 @@ export async function createRealm(options: CreateRealmOptions = {}): Promise<Rea
     realm.onClose('relay', async () => {
       if (!(await relay.close(Date.now() + 5000))) log.warn('stream unreachable at shutdown; unpublished events stay in the outbox');
     });
+    // After the players flushed: the leases are given up only once everything acknowledged is committed.
+    realm.onClose('fleet', () => fleet.stop());
     realm.onClose('players', () => players.close());
     realm.onClose('trades', () => trades.close());
     realm.onClose('config', () => config.close());
@@ -348,6 +356,8 @@ export async function createRealm(options: CreateRealmOptions = {}): Promise<Rea
     config.subscribe((next) => leaderboards.setConfigBoards(configBoards(next)));
     players.start();
     await anticheat.start();
+    await fleet.start();
+    if (fleet.enabled) realm.describeBackend(`fleet: instance ${fleet.id} at ${settings.advertiseUrl}, leases of ${settings.leaseMs} ms`);
     await leaderboards.start();
     await projections.start(statBoardsProjection(leaderboards, queries));
     await projections.start(economy.projection());

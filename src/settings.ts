@@ -77,6 +77,10 @@ export interface Settings {
   /** Embedded mode: refuse writes (503) while the data dir has less free space than this. Default 64 MiB. */
   minFreeDiskBytes: number;
   engine: EngineOptions;
+  /** The address other instances forward requests to; set: this instance shares the players with a fleet. */
+  advertiseUrl: string | undefined;
+  /** A dead instance's players are served by the others within this long. Default 10000 ms. */
+  leaseMs: number;
 }
 
 export class SettingsError extends Error {
@@ -129,6 +133,8 @@ export const ENV_VARS: readonly EnvVar[] = [
   { name: 'LOG_LEVEL', default: 'info', doc: 'pino level: fatal, error, warn, info, debug, trace, silent' },
   { name: 'REALMSTATE_MIN_FREE_DISK_MB', default: '64', doc: 'embedded mode: below this much free space in the data dir, writes get 503 until space returns' },
   ...ENGINE_ENV.map(([field, name, doc]) => ({ name, default: String(DEFAULT_ENGINE_OPTIONS[field]), doc })),
+  { name: 'REALMSTATE_ADVERTISE_URL', default: '(none: owns every player)', doc: 'address other instances forward to; set it to share the players with a fleet' },
+  { name: 'REALMSTATE_LEASE_MS', default: '10000', doc: 'a dead instance\'s players move to the others within this long' },
 ];
 
 const PLAIN_NAME = /^[A-Za-z0-9_-]{1,64}$/;
@@ -265,6 +271,9 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     engine[field] = parseInteger(problems, name, env[name], DEFAULT_ENGINE_OPTIONS[field], min);
   }
 
+  const advertiseUrl = env.REALMSTATE_ADVERTISE_URL?.trim() ? parseUrl(problems, 'REALMSTATE_ADVERTISE_URL', env.REALMSTATE_ADVERTISE_URL.trim(), ['http:']) : undefined;
+  const leaseMs = parseInteger(problems, 'REALMSTATE_LEASE_MS', env.REALMSTATE_LEASE_MS, 10_000, 200);
+
   if (problems.length > 0) throw new SettingsError(problems);
   return {
     host: env.HOST?.trim() || '127.0.0.1',
@@ -287,5 +296,7 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     logLevel: logLevelRaw,
     minFreeDiskBytes: minFreeDiskMb * 1024 * 1024,
     engine,
+    advertiseUrl,
+    leaseMs,
   };
 }

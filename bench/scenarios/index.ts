@@ -3,6 +3,7 @@ import type { Scenario } from '../harness.js';
 import { anticheatScenario } from './anticheat.js';
 import { batchReadScenario } from './batch-read.js';
 import { configScenario } from './config.js';
+import { fleetScenario } from './fleet.js';
 import { groupCommitScenario } from './group-commit.js';
 import { lbEmbeddedScenario } from './lb-embedded.js';
 import { lbRankScenario } from './lb-rank.js';
@@ -32,4 +33,5 @@ export const SCENARIOS: Scenario[] = [
   rateLimitScenario,
   tradesScenario,
   matchmakingScenario,
+  fleetScenario,
 ];

@@ -2,6 +2,7 @@
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { readFileSync } from 'node:fs';
 import type { Realm } from '../realm.js';
+import { installFleet } from '../fleet/index.js';
 import { installAuth } from './auth.js';
 import { clientErrorHandler, MAX_HEADER_BYTES } from './client-errors.js';
 import { installClosingGuard } from './closing-guard.js';
@@ -84,6 +85,7 @@ export async function buildServer(realm: Realm, options: ServerOptions = {}): Pr
   installClosingGuard(app);
   installAuth(app, realm.keys);
   installRateLimits(app, realm.config, { ...fleetRateLimits(realm), ...options.rateLimit });
+  installFleet(app, realm.fleet);
 
   app.addHook('onResponse', async (req, reply) => {
     const route = req.routeOptions.url ?? 'unmatched';

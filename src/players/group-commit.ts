@@ -5,7 +5,7 @@
 import { isDeepStrictEqual } from 'node:util';
 import type { Logger } from 'pino';
 import { RealmError, UnavailableError } from '../errors.js';
-import type { SqlShard } from '../backends/postgres/index.js';
+import type { SqlExecutor, SqlShard } from '../backends/postgres/index.js';
 import { isCommitUnknown, isDataRefusal } from '../backends/postgres/index.js';
 import { eventsAt, insertEvents, insertOutbox, type EventRow } from '../events/event-log.js';
 import type { Metrics } from '../metrics.js';
@@ -28,6 +28,19 @@ export function isStaleWrite(err: unknown): err is StaleWriteError {
 export class RefusedWriteError extends RealmError {
   constructor(playerId: string, cause: unknown) {
     super('invalid_argument', `the database cannot store these events of player ${playerId}: ${(cause as Error).message}`);
+  }
+}
+
+/**
+ * Checked inside every group-commit transaction, before its rows: returns the players of `playerIds` this process may
+ * no longer write (another instance holds their slot's lease). Their items fail; the others commit.
+ */
+export type CommitFence = (tx: SqlExecutor, playerIds: readonly string[]) => Promise<ReadonlySet<string>>;
+
+/** This process lost the lease of the player's slot before its append committed; nothing was written. */
+export class NotOwnerError extends UnavailableError {
+  constructor(playerId: string) {
+    super(`player ${playerId} moved to another instance before this append committed; nothing was written, retry`);
   }
 }
 
@@ -70,6 +83,8 @@ export class GroupCommitter {
   private idle: Array<() => void> = [];
   /** Items still to commit one per transaction, after a transaction with several items was refused for its values. */
   private isolating = 0;
+  /** Ownership check run in each commit transaction (a fleet of instances); none: this process owns every player. */
+  fence: CommitFence | undefined;
 
   constructor(
     private readonly shard: SqlShard,
@@ -189,7 +204,7 @@ export class GroupCommitter {
     const finished = new Set<Queued>();
     const started = performance.now();
     try {
-      const { committed, stale } = await this.commit(batch);
+      const { committed, stale, fenced } = await this.commit(batch);
       if (this.isolating > 0) this.isolating--;
       this.failures = 0;
       this.lastFailure = undefined;
@@ -197,7 +212,15 @@ export class GroupCommitter {
       this.metrics.groupCommitSeconds.labels(this.shardLabel).observe((performance.now() - started) / 1000);
       this.metrics.groupCommitEvents.labels(this.shardLabel).observe(committed.reduce((n, q) => n + q.events.length, 0));
       for (const q of committed) finished.add(q);
+      // Items of a player that lost a race, queued after this batch was taken, were applied on the lost state too:
+      // committing them would write events computed from a state that never existed (or two items at one seq).
+      const losers = new Set(stale.map((q) => q.playerId));
+      if (losers.size > 0) for (const q of this.queue) if (losers.has(q.playerId) && !batch.includes(q)) stale.push(q);
+      // Players whose lease this process lost: none of their queued items may commit here any more.
+      const moved = new Set(fenced.map((q) => q.playerId));
+      if (moved.size > 0) for (const q of this.queue) if (moved.has(q.playerId) && !batch.includes(q)) fenced.push(q);
       for (const q of stale) finished.add(q);
+      for (const q of fenced) finished.add(q);
       this.settle(finished);
       let after: Promise<void>;
       try {
@@ -212,6 +235,7 @@ export class GroupCommitter {
           for (const q of committed) q.resolve();
         });
       for (const q of stale) q.reject(new StaleWriteError(q.playerId));
+      for (const q of fenced) q.reject(new NotOwnerError(q.playerId));
     } catch (err) {
       if (isDataRefusal(err) && !isCommitUnknown(err)) {
         // Not the shard's fault: no backoff, and no retry of rows that can never be stored.
@@ -278,9 +302,10 @@ export class GroupCommitter {
   }
 
   /** Commits what it can of `batch`; returns what committed and which items lost a seq race. */
-  private async commit(batch: Queued[]): Promise<{ committed: Queued[]; stale: Queued[] }> {
+  private async commit(batch: Queued[]): Promise<{ committed: Queued[]; stale: Queued[]; fenced: Queued[] }> {
     let pending = batch;
     const stale: Queued[] = [];
+    const fenced: Queued[] = [];
     const ours: Queued[] = [];
     while (pending.length > 0) {
       // Every process inserts in (player, seq) order, so two group commits that touch the same players take their
@@ -288,11 +313,23 @@ export class GroupCommitter {
       const rows: EventRow[] = pending.flatMap((q) => q.events.map((e) => ({ playerId: q.playerId, ...e })));
       const sorted = [...rows].sort((a, b) => (a.playerId < b.playerId ? -1 : a.playerId > b.playerId ? 1 : a.seq - b.seq));
       const snapshots = pending.flatMap((q) => (q.snapshot ? [q.snapshot] : []));
+      const twice = playersWritingOneSeqTwice(pending);
+      if (twice.size > 0) {
+        // Cannot happen while a lost race fails every queued item of its player; if it ever does, the later item was
+        // built on a state that no longer holds, exactly like a lost race.
+        this.log.warn({ shard: this.shard.index, players: [...twice] }, 'two queued appends of one player at the same seq; re-applying them');
+        for (const q of pending) if (twice.has(q.playerId)) stale.push(q);
+        pending = pending.filter((q) => !twice.has(q.playerId));
+        continue;
+      }
       let conflict = false;
+      let notOwned: ReadonlySet<string> = new Set();
       try {
         await this.retryingTransientErrors(() =>
           this.shard.transaction(async (tx) => {
             conflict = false;
+            notOwned = this.fence ? await this.fence(tx, [...new Set(pending.map((q) => q.playerId))]) : notOwned;
+            if (notOwned.size > 0) throw ROLLBACK;
             const inserted = await insertEvents(tx, sorted);
             if (inserted !== rows.length) {
               conflict = true;
@@ -302,8 +339,13 @@ export class GroupCommitter {
             await writeSnapshots(tx, snapshots);
           }),
         );
-        return { committed: [...ours, ...pending], stale };
+        return { committed: [...ours, ...pending], stale, fenced };
       } catch (err) {
+        if (notOwned.size > 0) {
+          for (const q of pending) if (notOwned.has(q.playerId)) fenced.push(q);
+          pending = pending.filter((q) => !notOwned.has(q.playerId));
+          continue;
+        }
         if (!conflict) throw err;
       }
       // Someone else's rows (or ours, from a commit whose outcome was unknown) are at some of our keys.
@@ -330,7 +372,7 @@ export class GroupCommitter {
       if (!lost && next.length === pending.length) throw new Error('event insert conflicted but no conflicting row was found');
       pending = next;
     }
-    return { committed: ours, stale };
+    return { committed: ours, stale, fenced };
   }
 
   close(): void {
@@ -342,6 +384,19 @@ export class GroupCommitter {
 function isTransient(err: unknown): boolean {
   const code = (err as { code?: unknown } | null)?.code ?? ((err as { cause?: { code?: unknown } } | null)?.cause?.code);
   return code === '40P01' || code === '40001';
+}
+
+function playersWritingOneSeqTwice(items: readonly Queued[]): Set<string> {
+  const seen = new Set<string>();
+  const out = new Set<string>();
+  for (const q of items) {
+    for (const e of q.events) {
+      const key = `${q.playerId}\u0000${e.seq}`;
+      if (seen.has(key)) out.add(q.playerId);
+      seen.add(key);
+    }
+  }
+  return out;
 }
 
 function sameEvent(stored: EventRow, mine: RecordedEvent): boolean {

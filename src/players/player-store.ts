@@ -6,7 +6,7 @@ import type { SqlCluster } from '../backends/postgres/index.js';
 import type { Metrics } from '../metrics.js';
 import type { ShardRouter } from '../sharding/index.js';
 import type { EngineOptions } from '../settings.js';
-import { GroupCommitter, isStaleWrite, type CommitItem } from './group-commit.js';
+import { GroupCommitter, isStaleWrite, NotOwnerError, type CommitFence, type CommitItem } from './group-commit.js';
 import type { AnyPlayerEvent, Durability, InternalPlayerEvent, PlayerEvent, RecordedEvent } from './player-events.js';
 import { isValidName, type PlayerState } from './player-state.js';
 import { applyEvents } from './reducers.js';
@@ -67,7 +67,12 @@ export interface AppendChecked {
   failed(): void;
 }
 
-const MAX_STALE_RETRIES = 5;
+/**
+ * How long an append without `expectedSeq` keeps re-applying itself on a fresh state while other writers keep getting
+ * there first, before it answers 503 (never 409: the client asked for no precondition).
+ */
+export const CONTENTION_DEADLINE_MS = 10_000;
+const CONTENTION_MAX_BACKOFF_MS = 50;
 
 export function assertPlayerId(playerId: string): void {
   if (!isValidName(playerId)) throw new InvalidArgumentError('player id must be 1–64 characters of A-Z a-z 0-9 _ - . :');
@@ -81,6 +86,7 @@ export class PlayerStore {
   private readonly listeners: CommitListener[] = [];
   private closed = false;
   private guard: AppendGuard | undefined;
+  private owns: (playerId: string) => boolean = () => true;
 
   constructor(
     private readonly cluster: SqlCluster,
@@ -133,6 +139,7 @@ export class PlayerStore {
   private async appendEvents(playerId: string, events: readonly AnyPlayerEvent[], options: AppendOptions, guarded: boolean): Promise<AppendResult> {
     assertPlayerId(playerId);
     if (this.closed) throw new UnavailableError('the server is shutting down');
+    if (!this.owns(playerId)) throw new NotOwnerError(playerId);
     const durability = options.durability ?? 'sync';
     const shard = this.router.shardOf(playerId);
     const committer = this.committers[shard] as GroupCommitter;
@@ -141,6 +148,7 @@ export class PlayerStore {
       throw new UnavailableError(`too many unpersisted players (${this.pendingPlayers}); retry shortly or use durability "sync"`);
     }
     return this.withLock(playerId, async () => {
+      const giveUpAt = Date.now() + CONTENTION_DEADLINE_MS;
       for (let attempt = 0; ; attempt++) {
         const entry = await this.entry(playerId, shard);
         const current = entry.state?.seq ?? 0;
@@ -175,9 +183,14 @@ export class PlayerStore {
           checked?.failed();
           if (isStaleWrite(err)) {
             this.invalidate(playerId);
-            if (options.expectedSeq === undefined && attempt < MAX_STALE_RETRIES) continue;
+            if (options.expectedSeq === undefined) {
+              if (Date.now() >= giveUpAt) throw new UnavailableError(`player ${playerId} is written by other processes faster than this one can catch up; retry shortly`);
+              // Jittered backoff: two processes that keep colliding on one player drift apart.
+              await new Promise((r) => setTimeout(r, Math.random() * Math.min(CONTENTION_MAX_BACKOFF_MS, 2 ** attempt)));
+              continue;
+            }
             const fresh = await this.entry(playerId, shard);
-            throw new ConflictError(`player ${playerId} was changed by another writer`, fresh.state?.seq ?? 0);
+            throw new ConflictError(`expected seq ${options.expectedSeq}, player ${playerId} was changed by another writer and is at ${fresh.state?.seq ?? 0}`, fresh.state?.seq ?? 0);
           }
           if (entry.generation === before.generation) {
             entry.state = before.state;
@@ -190,6 +203,20 @@ export class PlayerStore {
         }
       }
     });
+  }
+
+  /**
+   * Makes this store one instance of a fleet: `owns` says whether this process may write a player now (an append
+   * for another instance's player fails with 503), and `fence` is checked inside every commit transaction.
+   */
+  setOwnership(ownership: { owns: (playerId: string) => boolean; fence: CommitFence }): void {
+    this.owns = ownership.owns;
+    for (const c of this.committers) c.fence = ownership.fence;
+  }
+
+  /** Drops the in-memory state of the players `which` selects (their slot moved to or from this instance). */
+  forget(which: (playerId: string) => boolean): void {
+    for (const id of [...this.entries.keys()]) if (which(id)) this.invalidate(id);
   }
 
   /** Players held in memory now. */
@@ -221,6 +248,12 @@ export class PlayerStore {
     const drained = await Promise.all(this.committers.map((c) => c.drain(deadline)));
     const rows = await this.writeBehind.flushAll(deadline);
     return drained.every(Boolean) && rows;
+  }
+
+  /** Waits until every acknowledged append is committed (or the deadline passes); the `players` rows may follow later. */
+  async drainCommits(timeoutMs: number): Promise<boolean> {
+    const deadline = Date.now() + timeoutMs;
+    return (await Promise.all(this.committers.map((c) => c.drain(deadline)))).every(Boolean);
   }
 
   /** Stops taking appends, flushes everything, stops the timers. */

@@ -1,0 +1,94 @@
+// The fleet's HTTP side: every response says which instance served it, requests for a player another instance owns
+// are forwarded there (so a load balancer may send anything anywhere), and the admin list of instances.
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import { UnavailableError } from '../errors.js';
+import { defineRoute } from '../http/route-spec.js';
+import type { Fleet } from './fleet.js';
+import { Forwarder, OwnerUnreachableError } from './forwarder.js';
+
+export const INSTANCE_HEADER = 'x-realmstate-instance';
+const HOPS_HEADER = 'x-realmstate-hops';
+/** A request forwarded this many times waits where it lands (for that instance to own the player, or 503). */
+const MAX_HOPS = 6;
+
+const instanceSchema = z.object({ id: z.string(), url: z.string().nullable(), slots: z.number().int(), startedAt: z.string(), lastSeenAt: z.string() });
+export const instancesResponseSchema = z.object({ instances: z.array(instanceSchema) });
+
+/** Routes whose player must be served by its owner: its in-memory state (and `batched` appends) live there. */
+const OWNED_ROUTE = /^\/v1\/players\/:id(\/|$)/;
+
+export function installFleet(app: FastifyInstance, fleet: Fleet): void {
+  app.addHook('onSend', async (_req, reply) => {
+    if (!reply.hasHeader(INSTANCE_HEADER)) void reply.header(INSTANCE_HEADER, fleet.id);
+  });
+  defineRoute(app, {
+    method: 'GET',
+    url: '/v1/admin/instances',
+    summary: 'The live instances of the fleet and how many slots each holds',
+    tag: 'ops',
+    access: 'admin',
+    responses: { 200: instancesResponseSchema },
+    errors: [401, 403],
+    handler: async () => ({ instances: fleet.list() }),
+  });
+  if (!fleet.enabled) return;
+  const forwarder = new Forwarder();
+  app.addHook('onClose', async () => forwarder.close());
+  const served = new WeakMap<FastifyRequest, () => void>();
+  const finished = async (req: FastifyRequest) => {
+    served.get(req)?.();
+    served.delete(req);
+  };
+  app.addHook('onResponse', finished);
+  app.addHook('onRequestAbort', finished);
+  // After authentication, validation and rate limits: only well-formed, allowed requests travel between instances.
+  app.addHook('preHandler', async (req, reply) => {
+    const url = req.routeOptions.url;
+    if (url === undefined || !OWNED_ROUTE.test(url)) return;
+    const playerId = (req.params as { id?: string }).id;
+    if (playerId === undefined) return;
+    return forwardUnlessOwned(fleet, forwarder, req, reply, playerId, () => served.set(req, fleet.serve(playerId)));
+  });
+}
+
+/** Forwards the request to the player's owner and answers with its reply, or calls `local` (in the same tick as the check) and lets the route run here. */
+async function forwardUnlessOwned(
+  fleet: Fleet,
+  forwarder: Forwarder,
+  req: FastifyRequest,
+  reply: FastifyReply,
+  playerId: string,
+  local: () => void,
+): Promise<FastifyReply | undefined> {
+  const hops = Number(req.headers[HOPS_HEADER] ?? 0) || 0;
+  // A slot without a live holder (its owner just died, or it is being handed over) gets one within the lease time.
+  const deadline = Date.now() + fleet.options.leaseMs * 2;
+  const unreachable = new Set<string>();
+  // Forwarded here by an instance that believes this one owns the player: the two views differ (a slot is moving),
+  // so look again before sending it on, or two instances could pass it back and forth.
+  if (hops > 0 && !fleet.owns(playerId)) await fleet.refresh();
+  for (;;) {
+    const route = fleet.route(playerId);
+    if (route.kind === 'local') {
+      local();
+      return undefined;
+    }
+    if (route.kind === 'remote' && hops < MAX_HOPS && !unreachable.has(route.instance)) {
+      try {
+        const res = await forwarder.send(route.url, { method: req.method, url: req.url, headers: req.headers, body: req.body }, { [HOPS_HEADER]: String(hops + 1) }, 30_000);
+        void reply.code(res.status).headers(res.headers);
+        return reply.send(res.body);
+      } catch (err) {
+        if (!(err instanceof OwnerUnreachableError)) {
+          throw new UnavailableError(`the instance that owns player ${playerId} failed during the request (${(err as Error).message}); it may or may not have been applied`);
+        }
+        // Dead, most likely: its lease runs out and another instance takes the slot.
+        unreachable.add(route.instance);
+      }
+    }
+    if (Date.now() >= deadline) throw new UnavailableError(`no live instance holds player ${playerId} yet; retry shortly`);
+    fleet.nudge();
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
