@@ -26,7 +26,8 @@ import { Metrics } from './metrics.js';
 import { CacheUpdater } from './players/cache-updater.js';
 import { PlayerQueries, PlayerStore, type RecordedEvent } from './players/index.js';
 import { loadSettings, type Settings } from './settings.js';
-import { ShardRouter, SlotMap } from './sharding/index.js';
+import { ShardRouter } from './sharding/index.js';
+import { openShardMap, type ShardMapHandle } from './resharding/index.js';
 
 export interface CreateRealmOptions {
   /** Settings; default: read from process.env. */
@@ -87,7 +88,10 @@ export class Realm implements RealmParts {
   readonly config: GameConfig;
   readonly leaderboards: LeaderboardService;
 
+  /** The durable slot map and the mover of slots between shards. */
+  shardMap: ShardMapHandle | undefined;
   private readonly checks = new Map<string, Check>();
+  private readonly details = new Map<string, () => unknown>();
   /** Run in reverse order of registration on close: what was built last stops first. */
   private readonly closers: Array<{ name: string; close: () => Promise<unknown> }> = [];
   private readonly descriptions: string[] = [];
@@ -126,6 +130,15 @@ export class Realm implements RealmParts {
   /** Adds a backend to /readyz: `check` resolves when the backend answers. */
   addReadinessCheck(name: string, check: Check): void {
     this.checks.set(name, check);
+  }
+
+  /** Adds a detail (not a check) to /readyz, e.g. the state of a move of slots. */
+  addReadinessDetail(name: string, detail: () => unknown): void {
+    this.details.set(name, detail);
+  }
+
+  readinessDetails(): Record<string, unknown> {
+    return Object.fromEntries([...this.details].map(([name, detail]) => [name, detail()]));
   }
 
   /** Registers a step of the shutdown; steps run in reverse order of registration. */
@@ -260,7 +273,9 @@ export async function createRealm(options: CreateRealmOptions = {}): Promise<Rea
       : new MemoryPlayerCache({ maxEntries: settings.engine.cacheMaxEntries, ttlMs: settings.engine.cacheTtlMs });
     const bus = openBus(settings, log);
     closeSteps.push({ name: 'bus', close: () => bus.close() });
-    const router = new ShardRouter(SlotMap.even(sql.shards.length));
+    const shardMap = await openShardMap(sql, settings, log, metrics);
+    closeSteps.push({ name: 'shard-map', close: () => shardMap.close() });
+    const router: ShardRouter = shardMap.router;
     const players = new PlayerStore(sql, router, settings.engine, metrics, log);
     const cacheUpdater = new CacheUpdater(cache, metrics, log);
     closeSteps.push({ name: 'cache-updater', close: async () => cacheUpdater.stop() });
@@ -275,6 +290,8 @@ export async function createRealm(options: CreateRealmOptions = {}): Promise<Rea
     closeSteps.push({ name: 'leaderboards', close: () => leaderboards.close() });
     const realm = new Realm({ settings, log, metrics, keys, sql, router, players, queries, bus, cache, redis, relay, projections, config, leaderboards });
     for (const [name, client] of boards.clients) realm.addReadinessCheck(name, () => client.ping());
+    realm.shardMap = shardMap;
+    realm.addReadinessDetail('shards', () => shardMap.details());
     realm.describeBackend(boards.description);
     realm.describeBackend(describeConfig(config, settings));
     // Closed in reverse: the config stops first, players flush, the relay publishes what they committed, the

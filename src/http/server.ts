@@ -10,6 +10,7 @@ import { installRateLimits, type RateLimitOptions } from './rate-limit.js';
 import { zodValidatorCompiler } from './route-spec.js';
 import { configRoutes } from './routes/config.js';
 import { leaderboardRoutes } from './routes/leaderboards.js';
+import { shardRoutes } from './routes/shards.js';
 import { opsRoutes } from './routes/ops.js';
 import { playerRoutes } from './routes/players.js';
 
@@ -73,6 +74,7 @@ export async function buildServer(realm: Realm, options: ServerOptions = {}): Pr
   playerRoutes(app, realm);
   configRoutes(app, realm);
   leaderboardRoutes(app, realm);
+  shardRoutes(app, realm);
   await app.ready();
   return app;
 }

@@ -5,10 +5,11 @@
 import { isDeepStrictEqual } from 'node:util';
 import type { Logger } from 'pino';
 import { RealmError, UnavailableError } from '../errors.js';
-import type { SqlShard } from '../backends/postgres/index.js';
+import type { SqlExecutor, SqlShard } from '../backends/postgres/index.js';
 import { isCommitUnknown, isDataRefusal } from '../backends/postgres/index.js';
 import { eventsAt, insertEvents, insertOutbox, type EventRow } from '../events/event-log.js';
 import type { Metrics } from '../metrics.js';
+import { checkSlotOwnership, indexNewPlayers, slotOf, type SlotFence } from '../sharding/index.js';
 import type { Durability, RecordedEvent } from './player-events.js';
 import type { PlayerState } from './player-state.js';
 import { writeSnapshots, type SnapshotWrite } from './state-rows.js';
@@ -41,6 +42,7 @@ export interface CommitItem {
 }
 
 interface Queued extends CommitItem {
+  slot: number;
   due: number;
   resolve: () => void;
   reject: (err: unknown) => void;
@@ -51,6 +53,16 @@ export interface GroupCommitOptions {
   maxDelayMs: number;
   batchedFlushMs: number;
 }
+
+/** An item the shard refused because its slot moved to another shard; `settle` takes the outcome of its retry there. */
+export interface MovedItem {
+  item: CommitItem;
+  resolve: () => void;
+  reject: (err: unknown) => void;
+}
+
+/** How long items of a frozen slot wait before their shard looks again. */
+const FROZEN_RETRY_MS = 20;
 
 const ROLLBACK = Symbol('rollback');
 const MAX_BACKOFF_MS = 2000;
@@ -70,6 +82,12 @@ export class GroupCommitter {
   private idle: Array<() => void> = [];
   /** Items still to commit one per transaction, after a transaction with several items was refused for its values. */
   private isolating = 0;
+  /** Slots a move froze, and when to try their items again; they keep their place and order in the queue. */
+  private readonly heldSlots = new Map<number, number>();
+  /** Takes items whose slot moved to another shard (the player store sends them to the new owner). */
+  onMoved: (items: MovedItem[]) => void = (items) => {
+    for (const m of items) m.reject(new UnavailableError('the player moved to another shard; retry'));
+  };
 
   constructor(
     private readonly shard: SqlShard,
@@ -103,7 +121,7 @@ export class GroupCommitter {
   enqueue(item: CommitItem): Promise<void> {
     return new Promise<void>((resolve, reject) => {
       const delay = item.durability === 'sync' ? this.options.maxDelayMs : this.options.batchedFlushMs;
-      this.queue.push({ ...item, due: Date.now() + delay, resolve, reject });
+      this.queue.push({ ...item, slot: slotOf(item.playerId), due: Date.now() + delay, resolve, reject });
       this.queuedEvents += item.events.length;
       if (item.durability === 'batched') this.queuedBatched++;
       this.metrics.appendQueue.labels(this.shardLabel).set(this.queuedEvents);
@@ -128,7 +146,7 @@ export class GroupCommitter {
   private kick(): void {
     if (this.flushing || this.queue.length === 0) return;
     const now = Date.now();
-    let due = this.queuedEvents >= this.options.maxEvents ? now : this.earliestDue();
+    let due = this.queuedEvents >= this.options.maxEvents ? this.earliestReady(now) : this.earliestDue();
     if (this.failures > 0) due = Math.max(due, this.retryAt);
     if (due <= now) {
       this.clearTimer();
@@ -147,8 +165,23 @@ export class GroupCommitter {
 
   private earliestDue(): number {
     let due = Infinity;
-    for (const q of this.queue) if (q.due < due) due = q.due;
+    for (const q of this.queue) due = Math.min(due, Math.max(q.due, this.heldSlots.get(q.slot) ?? 0));
     return due;
+  }
+
+  /** When the first item not held by a frozen slot may go (`now` unless everything queued is held). */
+  private earliestReady(now: number): number {
+    let due = Infinity;
+    for (const q of this.queue) due = Math.min(due, Math.max(now, this.heldSlots.get(q.slot) ?? 0));
+    return due;
+  }
+
+  private isHeld(q: Queued, now: number): boolean {
+    const until = this.heldSlots.get(q.slot);
+    if (until === undefined) return false;
+    if (until > now) return true;
+    this.heldSlots.delete(q.slot);
+    return false;
   }
 
   private clearTimer(): void {
@@ -158,16 +191,18 @@ export class GroupCommitter {
   }
 
   private take(): Queued[] {
-    if (this.isolating > 0) return this.queue.slice(0, 1);
+    const now = Date.now();
+    const ready = this.heldSlots.size === 0 ? this.queue : this.queue.filter((q) => !this.isHeld(q, now));
+    if (this.isolating > 0) return ready.slice(0, 1);
     let events = 0;
     let n = 0;
-    while (n < this.queue.length) {
-      const size = (this.queue[n] as Queued).events.length;
+    while (n < ready.length) {
+      const size = (ready[n] as Queued).events.length;
       if (n > 0 && events + size > this.options.maxEvents) break;
       events += size;
       n++;
     }
-    return this.queue.slice(0, n);
+    return ready.slice(0, n);
   }
 
   private settle(done: ReadonlySet<Queued>): void {
@@ -186,10 +221,16 @@ export class GroupCommitter {
     this.flushing = true;
     this.clearTimer();
     const batch = this.take();
+    if (batch.length === 0) {
+      // Everything queued belongs to frozen slots: look again when the first of them is due.
+      this.flushing = false;
+      this.kick();
+      return;
+    }
     const finished = new Set<Queued>();
     const started = performance.now();
     try {
-      const { committed, stale } = await this.commit(batch);
+      const { committed, stale, moved } = await this.commit(batch);
       if (this.isolating > 0) this.isolating--;
       this.failures = 0;
       this.lastFailure = undefined;
@@ -198,7 +239,12 @@ export class GroupCommitter {
       this.metrics.groupCommitEvents.labels(this.shardLabel).observe(committed.reduce((n, q) => n + q.events.length, 0));
       for (const q of committed) finished.add(q);
       for (const q of stale) finished.add(q);
+      // Later items of a moved slot, queued after this batch, go to the new owner too, behind these.
+      const movedSlots = new Set(moved.map((q) => q.slot));
+      const movedAll = movedSlots.size === 0 ? [] : this.queue.filter((q) => movedSlots.has(q.slot) && !finished.has(q));
+      for (const q of movedAll) finished.add(q);
       this.settle(finished);
+      if (movedAll.length > 0) this.onMoved(movedAll.map((q) => ({ item: q, resolve: q.resolve, reject: q.reject })));
       let after: Promise<void>;
       try {
         after = this.onCommitted(committed);
@@ -277,11 +323,12 @@ export class GroupCommitter {
     }
   }
 
-  /** Commits what it can of `batch`; returns what committed and which items lost a seq race. */
-  private async commit(batch: Queued[]): Promise<{ committed: Queued[]; stale: Queued[] }> {
+  /** Commits what it can of `batch`; returns what committed, which items lost a seq race, and whose slot moved away. */
+  private async commit(batch: Queued[]): Promise<{ committed: Queued[]; stale: Queued[]; moved: Queued[] }> {
     let pending = batch;
     const stale: Queued[] = [];
     const ours: Queued[] = [];
+    const moved: Queued[] = [];
     while (pending.length > 0) {
       // Every process inserts in (player, seq) order, so two group commits that touch the same players take their
       // key locks in the same order and cannot deadlock; the outbox keeps the commit order of the queue.
@@ -289,10 +336,14 @@ export class GroupCommitter {
       const sorted = [...rows].sort((a, b) => (a.playerId < b.playerId ? -1 : a.playerId > b.playerId ? 1 : a.seq - b.seq));
       const snapshots = pending.flatMap((q) => (q.snapshot ? [q.snapshot] : []));
       let conflict = false;
+      let fence: SlotFence | undefined;
       try {
         await this.retryingTransientErrors(() =>
           this.shard.transaction(async (tx) => {
             conflict = false;
+            fence = await this.checkFences(tx, pending);
+            if (fence) throw ROLLBACK;
+            await indexNewPlayers(tx, pending.flatMap((q) => (q.events[0]?.seq === 1 ? [{ slot: q.slot, playerId: q.playerId }] : [])));
             const inserted = await insertEvents(tx, sorted);
             if (inserted !== rows.length) {
               conflict = true;
@@ -302,8 +353,16 @@ export class GroupCommitter {
             await writeSnapshots(tx, snapshots);
           }),
         );
-        return { committed: [...ours, ...pending], stale };
+        return { committed: [...ours, ...pending], stale, moved };
       } catch (err) {
+        if (fence) {
+          const { moved: gone, frozen } = fence as SlotFence;
+          const until = Date.now() + FROZEN_RETRY_MS;
+          for (const slot of frozen) this.heldSlots.set(slot, until);
+          for (const q of pending) if (gone.has(q.slot)) moved.push(q);
+          pending = pending.filter((q) => !gone.has(q.slot) && !frozen.has(q.slot));
+          continue;
+        }
         if (!conflict) throw err;
       }
       // Someone else's rows (or ours, from a commit whose outcome was unknown) are at some of our keys.
@@ -330,7 +389,16 @@ export class GroupCommitter {
       if (!lost && next.length === pending.length) throw new Error('event insert conflicted but no conflicting row was found');
       pending = next;
     }
-    return { committed: ours, stale };
+    return { committed: ours, stale, moved };
+  }
+
+  /**
+   * The fences of this commit, checked inside its transaction: undefined when every item may commit here.
+   * Each fence is its own small function; a slot that moved or froze takes its items out of this commit.
+   */
+  private async checkFences(tx: SqlExecutor, pending: readonly Queued[]): Promise<SlotFence | undefined> {
+    const slots = await checkSlotOwnership(tx, pending.map((q) => q.slot));
+    return slots.moved.size > 0 || slots.frozen.size > 0 ? slots : undefined;
   }
 
   close(): void {

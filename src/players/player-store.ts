@@ -6,7 +6,7 @@ import type { SqlCluster } from '../backends/postgres/index.js';
 import type { Metrics } from '../metrics.js';
 import type { ShardRouter } from '../sharding/index.js';
 import type { EngineOptions } from '../settings.js';
-import { GroupCommitter, isStaleWrite, type CommitItem } from './group-commit.js';
+import { GroupCommitter, isStaleWrite, type CommitItem, type MovedItem } from './group-commit.js';
 import type { Durability, PlayerEvent, RecordedEvent } from './player-events.js';
 import { isValidName, type PlayerState } from './player-state.js';
 import { applyEvents } from './reducers.js';
@@ -54,6 +54,8 @@ interface Lock {
 }
 
 const MAX_STALE_RETRIES = 5;
+/** How long an item whose slot is between owners (a switch in progress, or a mover that died) keeps looking for one. */
+const REROUTE_DEADLINE_MS = 60_000;
 
 export function assertPlayerId(playerId: string): void {
   if (!isValidName(playerId)) throw new InvalidArgumentError('player id must be 1–64 characters of A-Z a-z 0-9 _ - . :');
@@ -86,6 +88,33 @@ export class PlayerStore {
           log,
         ),
     );
+    this.committers.forEach((c, index) => (c.onMoved = (items) => void this.reroute(index, items, Date.now() + REROUTE_DEADLINE_MS)));
+  }
+
+  /**
+   * Items a shard refused because their slot moved: reload the map and queue them, in order, on the new owner.
+   * Their callers only see a longer wait. While no shard owns the slot yet (mid-switch), look again shortly.
+   */
+  private async reroute(from: number, items: MovedItem[], deadline: number): Promise<void> {
+    try {
+      await this.router.reload();
+      const waiting: MovedItem[] = [];
+      for (const m of items) {
+        const to = this.router.shardOf(m.item.playerId);
+        if (to === from) {
+          waiting.push(m);
+          continue;
+        }
+        this.metrics.rerouted.inc();
+        (this.committers[to] as GroupCommitter).enqueue(m.item).then(m.resolve, m.reject);
+      }
+      if (waiting.length === 0) return;
+      if (Date.now() > deadline) throw new UnavailableError('the slot of this player is being moved between shards and has no owner yet; retry shortly');
+      await new Promise((r) => setTimeout(r, 50));
+      await this.reroute(from, waiting, deadline);
+    } catch (err) {
+      for (const m of items) m.reject(err);
+    }
   }
 
   start(): void {
