@@ -39,6 +39,8 @@ export interface CommitItem {
   state: PlayerState;
   snapshot: SnapshotWrite | undefined;
   durability: Durability;
+  /** Set when the item's slot moved: the time after which it stops looking for the new owner. */
+  rerouteDeadline?: number;
 }
 
 interface Queued extends CommitItem {
@@ -127,6 +129,12 @@ export class GroupCommitter {
       this.metrics.appendQueue.labels(this.shardLabel).set(this.queuedEvents);
       this.kick();
     });
+  }
+
+  /** Holds the items of `slot` for a moment (it has no owner right now); they keep their place. */
+  hold(slot: number): void {
+    this.heldSlots.set(slot, Date.now() + FROZEN_RETRY_MS);
+    this.kick();
   }
 
   /** Resolves once everything queued now or later has committed (or `deadline` passed). */

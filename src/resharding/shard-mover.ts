@@ -9,7 +9,7 @@ import { NotFoundError, RealmError, UnavailableError } from '../errors.js';
 import type { Metrics } from '../metrics.js';
 import { loadSlotMap, SLOT_COUNT } from '../sharding/index.js';
 import { planDrain, planRebalance, type PlannedMove } from './planner.js';
-import { moveSlot, pendingMoves, recoverSlot, type SlotEndpoints } from './slot-mover.js';
+import { moveEmptySlots, moveSlot, pendingMoves, recoverSlot, type SlotEndpoints } from './slot-mover.js';
 
 /** Lease key of the mover; the same in every process. */
 const MOVER_LEASE_KEY = 72_616_200;
@@ -55,7 +55,7 @@ export interface ShardMoverOptions {
   onProgress?: (status: MoveStatus) => void;
 }
 
-export const DEFAULT_MOVER_OPTIONS: Readonly<ShardMoverOptions> = Object.freeze({ parallel: 2, graceMs: 1500 });
+export const DEFAULT_MOVER_OPTIONS: Readonly<ShardMoverOptions> = Object.freeze({ parallel: 4, graceMs: 1500 });
 
 interface Running {
   status: MoveStatus;
@@ -67,6 +67,8 @@ export class ShardMover {
   private readonly options: ShardMoverOptions;
   private running: Running | undefined;
   private switching: Promise<unknown> = Promise.resolve();
+  /** The map as this mover last wrote it: while it holds the lease, nobody else changes it. */
+  private mapCache: StoredMap | undefined;
 
   constructor(
     private readonly cluster: SqlCluster,
@@ -245,9 +247,41 @@ export class ShardMover {
 
   private async run(running: Running, plan: PlannedMove[], ids: readonly number[], home: SqlShard, lease: Lease): Promise<MoveStatus> {
     const { status } = running;
-    const queue = [...plan];
+    this.mapCache = undefined;
     const cleanups: Array<Promise<void>> = [];
     let failure: unknown;
+    // Slots without players move together, one switch per pair of shards; the others one by one.
+    const pairs = new Map<string, PlannedMove[]>();
+    for (const m of plan) {
+      const key = `${m.from}>${m.to}`;
+      pairs.set(key, [...(pairs.get(key) ?? []), m]);
+    }
+    const queue: PlannedMove[] = [];
+    for (const moves of pairs.values()) {
+      const first = moves[0] as PlannedMove;
+      let moved: number[] = [];
+      try {
+        const result = await moveEmptySlots(moves.map((m) => m.slot), this.endpoints(ids, first.from, first.to), {
+          switchOwner: (write, slots, toId) => this.serializedSwitch(write, slots, toId),
+        });
+        moved = result.moved;
+        if (moved.length > 0) {
+          status.slotsDone += moved.length;
+          this.metrics.slotsMoved.inc(moved.length);
+          this.metrics.slotFreezeSeconds.observe(result.freezeMs / 1000);
+          this.metrics.shardEpoch.set(result.epoch);
+          void this.options.announce?.(result.epoch).catch(() => {});
+          this.log.info({ slots: moved.length, from: first.from, to: first.to, freezeMs: Math.round(result.freezeMs), epoch: result.epoch }, 'empty slots moved');
+          this.options.onProgress?.({ ...status });
+        }
+      } catch (err) {
+        failure ??= err;
+        this.log.error({ err, from: first.from, to: first.to }, 'moving empty slots failed');
+      }
+      const done = new Set(moved);
+      for (const m of moves) if (!done.has(m.slot)) queue.push(m);
+    }
+    queue.sort((a, b) => a.slot - b.slot);
     let lastPoll = 0;
     const cancelled = () => running.cancel || failure !== undefined || !lease.held();
     const worker = async () => {
@@ -306,13 +340,15 @@ export class ShardMover {
   }
 
   /** One switch at a time: each takes the next epoch over the newest map on any shard. */
-  private serializedSwitch(write: (map: StoredMap) => Promise<void>, slot: number, toId: number): Promise<number> {
+  private serializedSwitch(write: (map: StoredMap) => Promise<void>, slots: readonly number[], toId: number): Promise<number> {
     const run = this.switching.then(async () => {
-      const latest = await this.latestMap();
+      const latest = this.mapCache ?? (await this.latestMap());
       const owners = [...latest.owners];
-      owners[slot] = toId;
+      for (const slot of slots) owners[slot] = toId;
       const map = { epoch: latest.epoch + 1, owners };
+      this.mapCache = undefined;
       await write(map);
+      this.mapCache = map;
       return map.epoch;
     });
     this.switching = run.catch(() => {});

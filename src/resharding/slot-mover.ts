@@ -33,7 +33,7 @@ export interface SlotMoveHooks {
    * Runs the switch: called with a function that writes the new map on both shards; the caller serializes
    * switches and allocates the epoch. Returns the epoch used.
    */
-  switchOwner: (write: (map: StoredMap) => Promise<void>, slot: number, toId: number) => Promise<number>;
+  switchOwner: (write: (map: StoredMap) => Promise<void>, slots: readonly number[], toId: number) => Promise<number>;
   /** Checked between steps before the freeze: true stops the move and rolls it back. */
   cancelled?: () => boolean;
 }
@@ -85,10 +85,10 @@ export async function moveSlot(slot: number, ends: SlotEndpoints, hooks: SlotMov
     epoch = await hooks.switchOwner(
       async (map) => {
         await to.query('UPDATE slot_moves SET state = $2, epoch = $3 WHERE slot = $1', [slot, 'switching', map.epoch]);
-        await releaseSource(from, slot, map);
-        await claimTarget(to, slot, map);
+        await releaseSource(from, [slot], map);
+        await claimTarget(to, [slot], map);
       },
-      slot,
+      [slot],
       ends.toId,
     );
   } catch (err) {
@@ -99,6 +99,44 @@ export async function moveSlot(slot: number, ends: SlotEndpoints, hooks: SlotMov
   }
   const freezeMs = performance.now() - frozenAt;
   return { rows, freezeMs, epoch, clean: () => cleanSource(slot, from, to) };
+}
+
+/**
+ * Moves, in one switch, those of `slots` that have no players on the source (most slots of a small game): freeze
+ * them, keep only the ones still empty, hand them over together. Returns the slots moved; the others are unfrozen.
+ */
+export async function moveEmptySlots(slots: readonly number[], ends: SlotEndpoints, hooks: Pick<SlotMoveHooks, 'switchOwner'>): Promise<{ moved: number[]; freezeMs: number; epoch: number }> {
+  const { from, to } = ends;
+  if (slots.length === 0) return { moved: [], freezeMs: 0, epoch: 0 };
+  const frozen = (await from.query<{ slot: number }>('UPDATE slot_owner SET frozen = true WHERE slot = ANY($1::int[]) AND NOT frozen RETURNING slot', [slots])).map((r) => r.slot);
+  const frozenAt = performance.now();
+  const busy = new Set((await from.query<{ slot: number }>('SELECT DISTINCT slot FROM slot_players WHERE slot = ANY($1::int[])', [frozen])).map((r) => r.slot));
+  const empty = frozen.filter((s) => !busy.has(s));
+  if (busy.size > 0) await from.query('UPDATE slot_owner SET frozen = false WHERE slot = ANY($1::int[])', [[...busy]]);
+  if (empty.length === 0) return { moved: [], freezeMs: 0, epoch: 0 };
+  let epoch: number;
+  try {
+    await to.query("INSERT INTO slot_moves (slot, from_shard, to_shard, state, epoch) SELECT unnest($1::int[]), $2, $3, 'frozen', 0", [empty, ends.fromId, ends.toId]);
+    epoch = await hooks.switchOwner(
+      async (map) => {
+        await to.query("UPDATE slot_moves SET state = 'switching', epoch = $2 WHERE slot = ANY($1::int[])", [empty, map.epoch]);
+        await releaseSource(from, empty, map);
+        await claimTarget(to, empty, map);
+      },
+      empty,
+      ends.toId,
+    );
+  } catch (err) {
+    const still = (await from.query<{ slot: number }>('SELECT slot FROM slot_owner WHERE slot = ANY($1::int[])', [empty]).catch(() => [])).map((r) => r.slot);
+    if (still.length > 0) {
+      await from.query('UPDATE slot_owner SET frozen = false WHERE slot = ANY($1::int[])', [still]).catch(() => {});
+      await to.query('DELETE FROM slot_moves WHERE slot = ANY($1::int[])', [still]).catch(() => {});
+    }
+    throw err;
+  }
+  const freezeMs = performance.now() - frozenAt;
+  await to.query('DELETE FROM slot_moves WHERE slot = ANY($1::int[])', [empty]);
+  return { moved: empty, freezeMs, epoch };
 }
 
 async function setState(to: SqlExecutor, slot: number, state: SlotMoveState): Promise<void> {
@@ -114,19 +152,19 @@ async function writeMap(tx: SqlExecutor, map: StoredMap): Promise<void> {
 }
 
 /** The source gives the slot up first: between this and claimTarget nobody owns it, so nobody commits to it. */
-async function releaseSource(from: SqlShard, slot: number, map: StoredMap): Promise<void> {
+async function releaseSource(from: SqlShard, slots: readonly number[], map: StoredMap): Promise<void> {
   await from.transaction(async (tx) => {
-    await tx.query('DELETE FROM slot_owner WHERE slot = $1', [slot]);
+    await tx.query('DELETE FROM slot_owner WHERE slot = ANY($1::int[])', [slots]);
     // Copied to the target while frozen: the target's relay publishes them (the stream drops an id it already has).
-    await tx.query('DELETE FROM outbox WHERE player_id IN (SELECT player_id FROM slot_players WHERE slot = $1)', [slot]);
+    await tx.query('DELETE FROM outbox WHERE player_id IN (SELECT player_id FROM slot_players WHERE slot = ANY($1::int[]))', [slots]);
     await writeMap(tx, map);
   });
 }
 
-async function claimTarget(to: SqlShard, slot: number, map: StoredMap): Promise<void> {
+async function claimTarget(to: SqlShard, slots: readonly number[], map: StoredMap): Promise<void> {
   await to.transaction(async (tx) => {
-    await tx.query('INSERT INTO slot_owner (slot) VALUES ($1) ON CONFLICT (slot) DO UPDATE SET frozen = false', [slot]);
-    await tx.query('UPDATE slot_moves SET state = $2 WHERE slot = $1', [slot, 'cleaning']);
+    await tx.query('INSERT INTO slot_owner (slot) SELECT unnest($1::int[]) ON CONFLICT (slot) DO UPDATE SET frozen = false', [slots]);
+    await tx.query('UPDATE slot_moves SET state = $2 WHERE slot = ANY($1::int[])', [slots, 'cleaning']);
     const [current] = await tx.query<{ value: StoredMap }>("SELECT value FROM realmstate_meta WHERE key = 'map'");
     if (!current || current.value.epoch < map.epoch) await writeMap(tx, map);
   });
@@ -209,12 +247,23 @@ async function replaceRows(from: SqlExecutor, to: SqlShard, ids: readonly string
   return source.length;
 }
 
-/** Compares event counts and the highest seq of each player on both sides; returns what differs, if anything. */
+/**
+ * Compares, for each player of the slot, the source's event count and highest seq with the target's events up to
+ * that seq (after the switch the target may already hold newer ones). Returns what differs, if anything.
+ */
 async function compareLogs(slot: number, from: SqlShard, to: SqlShard): Promise<string | undefined> {
   const players = await playersOf(from, slot);
-  const sql = 'SELECT player_id, count(*)::int AS n, max(seq) AS seq FROM player_events WHERE player_id = ANY($1::text[]) GROUP BY player_id';
   for (const ids of chunks(players, 2000)) {
-    const [a, b] = await Promise.all([from.query<{ player_id: string; n: number; seq: number }>(sql, [ids]), to.query<{ player_id: string; n: number; seq: number }>(sql, [ids])]);
+    const a = await from.query<{ player_id: string; n: number; seq: number }>(
+      'SELECT player_id, count(*)::int AS n, max(seq) AS seq FROM player_events WHERE player_id = ANY($1::text[]) GROUP BY player_id',
+      [ids],
+    );
+    const b = await to.query<{ player_id: string; n: number; seq: number }>(
+      `SELECT e.player_id, count(*)::int AS n, max(e.seq) AS seq
+         FROM player_events e JOIN unnest($1::text[], $2::bigint[]) AS s(player_id, upto) ON e.player_id = s.player_id AND e.seq <= s.upto
+        GROUP BY e.player_id`,
+      [a.map((r) => r.player_id), a.map((r) => r.seq)],
+    );
     const there = new Map(b.map((r) => [r.player_id, r]));
     for (const r of a) {
       const t = there.get(r.player_id);
@@ -273,7 +322,7 @@ export async function recoverSlot(record: SlotMoveRecord, ends: SlotEndpoints, l
   if (!claimed) {
     const facts = await readShardFacts(from);
     const map = facts.map ?? (await latestMap());
-    await claimTarget(to, record.slot, map);
+    await claimTarget(to, [record.slot], map);
   }
   await cleanSource(record.slot, from, to);
   return 'finished';
