@@ -5,6 +5,8 @@ import { buildServer } from './http/server.js';
 import { createLogger } from './log.js';
 import { createRealm, openSql } from './realm.js';
 import { loadSettings, SettingsError, type Settings } from './settings.js';
+import { Metrics } from './metrics.js';
+import { shardsCommand } from './resharding/shards-command.js';
 
 const USAGE = `usage: realmstate <command>
 
@@ -13,6 +15,8 @@ const USAGE = `usage: realmstate <command>
   replay <playerId> [--seq N]  print the player's state rebuilt from its event log (at seq N)
   leaderboard rebuild <board> [--season ID]
                              rebuild a board's season (default: the current one) in Redis from PostgreSQL
+  shards [rebalance [--dry-run] | drain <id>]
+                             the slot map; even out the slots over the shards; empty a shard before removing it
 
 Settings come from the environment; see the README.`;
 
@@ -111,6 +115,18 @@ async function leaderboardCommand(args: string[]): Promise<void> {
   }
 }
 
+async function shardsCli(args: string[]): Promise<void> {
+  const settings = settingsOrExit();
+  const sql = await openSql(settings);
+  let code: number;
+  try {
+    code = await shardsCommand(args, { sql, metrics: new Metrics(), log: createLogger(settings.logLevel === 'info' ? 'warn' : settings.logLevel) });
+  } finally {
+    await sql.close();
+  }
+  process.exit(code);
+}
+
 async function main(argv: string[]): Promise<void> {
   const [command = 'serve', ...rest] = argv;
   switch (command) {
@@ -122,6 +138,8 @@ async function main(argv: string[]): Promise<void> {
       return replayCommand(rest);
     case 'leaderboard':
       return leaderboardCommand(rest);
+    case 'shards':
+      return shardsCli(rest);
     case 'help':
     case '--help':
     case '-h':

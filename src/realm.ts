@@ -26,7 +26,7 @@ import { Metrics } from './metrics.js';
 import { CacheUpdater } from './players/cache-updater.js';
 import { PlayerQueries, PlayerStore, type RecordedEvent } from './players/index.js';
 import { loadSettings, type Settings } from './settings.js';
-import { ShardRouter } from './sharding/index.js';
+import type { ShardRouter } from './sharding/index.js';
 import { openShardMap, type ShardMapHandle } from './resharding/index.js';
 
 export interface CreateRealmOptions {
