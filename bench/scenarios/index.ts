@@ -8,6 +8,7 @@ import { lbRankScenario } from './lb-rank.js';
 import { lbRegionsScenario } from './lb-regions.js';
 import { lbSubmitScenario } from './lb-submit.js';
 import { readPathScenario } from './read-path.js';
+import { reshardScenario } from './reshard.js';
 import { streamLagScenario } from './stream-lag.js';
 import { snapshotScenario } from './snapshot-load.js';
 import { writeBehindScenario } from './write-behind.js';
@@ -24,4 +25,5 @@ export const SCENARIOS: Scenario[] = [
   lbRankScenario,
   lbRegionsScenario,
   lbEmbeddedScenario,
+  reshardScenario,
 ];

@@ -53,6 +53,8 @@ export interface ShardMoverOptions {
   announce?: (epoch: number) => Promise<void>;
   /** Told after every slot and at the end. */
   onProgress?: (status: MoveStatus) => void;
+  /** Told each slot (or group of empty slots) switched, with how long it was frozen. */
+  onSwitched?: (info: { slots: number; rows: number; freezeMs: number }) => void;
 }
 
 export const DEFAULT_MOVER_OPTIONS: Readonly<ShardMoverOptions> = Object.freeze({ parallel: 4, graceMs: 1500 });
@@ -269,6 +271,7 @@ export class ShardMover {
           status.slotsDone += moved.length;
           this.metrics.slotsMoved.inc(moved.length);
           this.metrics.slotFreezeSeconds.observe(result.freezeMs / 1000);
+          this.options.onSwitched?.({ slots: moved.length, rows: 0, freezeMs: result.freezeMs });
           this.metrics.shardEpoch.set(result.epoch);
           void this.options.announce?.(result.epoch).catch(() => {});
           this.log.info({ slots: moved.length, from: first.from, to: first.to, freezeMs: Math.round(result.freezeMs), epoch: result.epoch }, 'empty slots moved');
@@ -316,6 +319,7 @@ export class ShardMover {
           status.slotsDone++;
           this.metrics.slotsMoved.inc();
           this.metrics.slotFreezeSeconds.observe(result.freezeMs / 1000);
+          this.options.onSwitched?.({ slots: 1, rows: result.rows, freezeMs: result.freezeMs });
           this.log.info({ slot: next.slot, from: next.from, to: next.to, rows: result.rows, freezeMs: Math.round(result.freezeMs), epoch: result.epoch }, 'slot moved');
           await home.query('UPDATE shard_moves SET slots_done = $2, rows_copied = $3 WHERE id = $1', [status.id, status.slotsDone, status.rowsCopied]).catch(() => {});
           this.options.onProgress?.({ ...status });
