@@ -116,7 +116,7 @@ describe.each(SQL_KINDS)('slot moves on %s', (kind) => {
     const realm = await startRealm(await open(5));
     cleanups.push(async () => void (await realm.close()));
     const mover = realm.shardMap!.mover;
-    const load = new Load(realm, `mv-${kind}`);
+    const load = kind === 'pglite' ? new Load(realm, `mv-${kind}`, 30, 4) : new Load(realm, `mv-${kind}`);
     await new Promise((r) => setTimeout(r, 300));
 
     const plan = await mover.plan('rebalance');
