@@ -39,9 +39,13 @@ export async function loadSlotMap(cluster: SqlCluster, options: { tolerateDown?:
   for (const owner of latest.owners) if (!ids.includes(owner)) missing.set(owner, (missing.get(owner) ?? 0) + 1);
   if (missing.size > 0) {
     const names = [...missing].map(([id, n]) => `shard ${id} (owns ${n} slots)`).join(', ');
+    const embedded = cluster.shards[0]?.label.startsWith('embedded') ?? false;
     throw new MissingShardError(
-      `the slot map (epoch ${latest.epoch}) gives slots to ${names}, which DATABASE_URLS does not list. ` +
-        `Add its URL back, or drain it first (realmstate shards drain <id>) before removing it.`,
+      embedded
+        ? `the slot map (epoch ${latest.epoch}) gives slots to ${names}, beyond REALMSTATE_SHARDS=${cluster.shards.length} of this data dir. ` +
+            `Raise REALMSTATE_SHARDS back, or drain the shard first (POST /v1/admin/shards/{id}:drain) before lowering it.`
+        : `the slot map (epoch ${latest.epoch}) gives slots to ${names}, which DATABASE_URLS does not list. ` +
+            `Add its URL back, or drain it first (realmstate shards drain <id>) before removing it.`,
     );
   }
   return { epoch: latest.epoch, map: SlotMap.fromArray(latest.owners), ids };
