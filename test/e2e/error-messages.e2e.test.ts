@@ -5,7 +5,6 @@ import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PgliteCluster } from '../../src/backends/postgres/index.js';
 import { createRealm } from '../../src/realm.js';
 import { loadSettings } from '../../src/settings.js';
 import { pgUrl, uniqueName } from '../helpers/backends.js';
