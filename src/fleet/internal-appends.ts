@@ -137,7 +137,7 @@ function parseBody(raw: Buffer): Record<string, unknown> | undefined {
 const KNOWN_CODES = new Set<ErrorCode>(['invalid_argument', 'unauthenticated', 'permission_denied', 'not_found', 'conflict', 'payload_too_large', 'rejected', 'rate_limited', 'request_timeout', 'unavailable', 'banned']);
 
 /** The owner's error reply as the typed error it threw there; anything unexpected leaves the outcome unknown. */
-function asRealmError(status: number, body: Record<string, unknown> | undefined, playerId: string): RealmError {
+export function asRealmError(status: number, body: Record<string, unknown> | undefined, playerId: string): RealmError {
   const error = body?.error as { code?: unknown; message?: unknown } | undefined;
   const code = error?.code as ErrorCode | undefined;
   const message = typeof error?.message === 'string' ? error.message : `status ${status}`;
