@@ -4,6 +4,7 @@
 // back as the same typed errors, so the callers decide as they would on one instance.
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
+import { skipAudit } from '../anticheat/audit-hook.js';
 import { ConflictError, RealmError, RejectedError, UnavailableError, type ErrorCode } from '../errors.js';
 import { internalEventSchema, type InternalPlayerEvent } from '../players/index.js';
 import { NotOwnerError } from '../players/group-commit.js';
@@ -12,6 +13,9 @@ import type { Fleet } from './fleet.js';
 import { Forwarder, OwnerUnreachableError } from './forwarder.js';
 
 export const INTERNAL_APPEND_URL = '/v1/fleet/players/:id/internal-events';
+// Each trade step or rating update would otherwise be an admin action in the audit trail; the action that caused it
+// (an admin's rollback, a ban) is recorded where the admin called it.
+skipAudit(INTERNAL_APPEND_URL);
 
 const bodySchema = z
   .object({

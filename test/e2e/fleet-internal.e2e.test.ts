@@ -155,6 +155,10 @@ describe('internal appends in a fleet of two instances', () => {
     // The instance-only route refuses the game key and is not in the public document.
     const direct = await fetch(`${urls[1]}/v1/fleet/players/${victim}/internal-events`, { method: 'POST', headers, body: JSON.stringify({ events: [{ type: 'player.banned', data: { reason: 'x' } }] }) });
     expect(direct.status).toBe(403);
+    // The rollback is in the audit trail; the appends the instances sent each other (trade steps, rating updates) are not.
+    const audit = (await (await fetch(`${urls[0]}/v1/admin/audit?limit=1000`, { headers: adminHeaders })).json()) as { entries: Array<{ action: string; target: string }> };
+    expect(audit.entries.filter((e) => e.action === 'players.rollback').map((e) => e.target)).toEqual([`player ${victim} to seq ${before.seq}`]);
+    expect(audit.entries.filter((e) => /internal-events/.test(`${e.action} ${e.target}`))).toEqual([]);
     const doc = (await (await fetch(`${urls[0]}/openapi.json`)).json()) as { paths: Record<string, unknown> };
     expect(Object.keys(doc.paths).filter((p) => p.includes('internal-events'))).toEqual([]);
   }, 180_000);
