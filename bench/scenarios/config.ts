@@ -81,13 +81,15 @@ export const configScenario: Scenario = {
       };
       watchFile(file, listener);
       const pollRounds = ctx.quick ? 2 : 5;
+      let missed = 0;
       try {
         for (let v = 100; v < 100 + pollRounds; v++) {
           const started = performance.now();
           writeAtomically(file, yaml(v));
           // Never hang the suite on a missed poll: give up after three intervals and say so.
           while (live !== v && performance.now() - started < 15_000) await new Promise((r) => setTimeout(r, 5));
-          if (live !== v) throw new Error(`fs.watchFile did not see version ${v} within 15 s`);
+          // A missed poll is counted as the 15 s waited (a bound, said in the note), not a failed run.
+          if (live !== v) missed++;
           polled.push(performance.now() - started);
         }
       } finally {
@@ -99,7 +101,8 @@ export const configScenario: Scenario = {
         { scenario: 'config', metric: 'live config reads per second', unit: 'reads/s', ours: oursPerSec, baseline: filePerSec, baselineName: 'read + validate file', better: 'higher' },
         {
           scenario: 'config', metric: 'file write → API, p50', unit: 'ms', ours: percentile(ours, 50), baseline: percentile(polled, 50), baselineName: 'fs.watchFile polling', better: 'lower',
-          target: 'visible < 1000 ms', met: percentile(ours, 100) < 1000, note: `worst of ${ours.length}: ${percentile(ours, 100).toFixed(0)} ms (50 ms debounce included)`,
+          target: 'visible < 1000 ms', met: percentile(ours, 100) < 1000,
+          note: `worst of ${ours.length}: ${percentile(ours, 100).toFixed(0)} ms (50 ms debounce included)` + (missed > 0 ? `; polling missed ${missed} of ${pollRounds} writes within 15 s (counted as 15 s)` : ''),
         },
       ];
       return rows;
