@@ -15,7 +15,7 @@ import { fuzzArbitraries, routesOf, type FuzzArbitraries, type FuzzRequest, type
 import { unthrottledConfigFile } from '../helpers/server-process.js';
 
 // Enough runs that the seeded generators reach every route (the matchmaking routes made 400 too few).
-const RUNS = Number(process.env.FUZZ_RUNS ?? 600);
+const RUNS = Number(process.env.FUZZ_RUNS ?? 1000);
 const SEED = Number(process.env.FUZZ_SEED ?? 20_261_126);
 
 const DOCUMENTED = new Set([200, 400, 401, 403, 404, 409, 413, 422, 429]);

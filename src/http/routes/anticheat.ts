@@ -9,8 +9,9 @@ import { playerStateSchema } from './players.js';
 
 const name = z.string().regex(NAME_PATTERN, 'must be 1–64 characters of A-Z a-z 0-9 _ - . :');
 const reason = z.string().min(1).max(500);
-// A literal after a parameter needs the parameter to carry a pattern (find-my-way), and `::` is a literal colon.
-const PLAYER_PARAM = ':id(^[A-Za-z0-9_\\-.:]{1,64})';
+// A literal after a parameter needs the parameter to carry a pattern (find-my-way), and `::` is a literal colon. The
+// pattern takes any segment, so a malformed id reaches the params schema and answers 400 as API.md says, not 404.
+const PLAYER_PARAM = ':id(^[\\s\\S]+)';
 
 // What the routes take and answer: the OpenAPI document and the typed client are made from these.
 export const flagSchema = z.object({
