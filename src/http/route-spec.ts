@@ -170,6 +170,8 @@ export function formatZodError(error: z.ZodError, input?: unknown): string {
         }
         case 'invalid_type':
           if (missing) return path ? `${path} is required` : 'a value is required';
+          // A schema's own message (a query integer's "must be an integer") says it better than zod's default.
+          if (!issue.message.startsWith('Invalid input')) return label(issue.message);
           return label(`expected ${issue.expected === 'object' ? 'a JSON object' : issue.expected}, received ${value === null ? 'null' : Array.isArray(value) ? 'an array' : typeof value}`);
         case 'unrecognized_keys':
           return label(`unknown field${issue.keys.length > 1 ? 's' : ''} ${quoteList(issue.keys)}`);
