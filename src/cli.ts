@@ -2,11 +2,13 @@
 import { createServer } from 'node:net';
 import { parseArgs } from 'node:util';
 import { DeferredBus } from './backends/deferred-bus.js';
-import { migrateShard, loadMigrations } from './backends/postgres/index.js';
+import { assignShardIds, migrateShard, loadMigrations } from './backends/postgres/index.js';
 import { buildServer } from './http/server.js';
 import { createLogger } from './log.js';
 import { createRealm, openSql, type Realm } from './realm.js';
 import { loadSettings, redact, SettingsError, type Settings } from './settings.js';
+import { Metrics } from './metrics.js';
+import { shardsCommand } from './resharding/shards-command.js';
 
 const USAGE = `usage: realmstate <command>
 
@@ -16,6 +18,8 @@ const USAGE = `usage: realmstate <command>
   leaderboard rebuild <board> [--season ID]
                              rebuild a board's season (default: the current one) from PostgreSQL
                              into Redis (with REDIS_URL; embedded: see the README)
+  shards [rebalance [--dry-run] | drain <id>]
+                             the slot map; even out the slots over the shards; empty a shard before removing it
   help, --help               print this help
 
 In embedded mode (no DATABASE_URLS) migrate, replay and leaderboard rebuild open the embedded database
@@ -154,9 +158,11 @@ async function migrate(): Promise<void> {
     progress(`opened in ${seconds(started)}; migrating ${sql.shards.length} shards`);
     const migrations = loadMigrations();
     for (const shard of sql.shards) {
-      const names = await migrateShard(shard, sql.shards.length, migrations);
+      const names = await migrateShard(shard, migrations);
       console.log(`shard ${shard.index}: ${names.length ? names.join(', ') : 'up to date'}`);
     }
+    // Shard ids written once, and the slot map (the even split, epoch 1) where none is stored yet.
+    await assignShardIds(sql);
     progress(`done in ${seconds(started)}`);
   } finally {
     await sql.close();
@@ -218,6 +224,18 @@ async function leaderboardCommand(args: string[]): Promise<void> {
   }
 }
 
+async function shardsCli(args: string[]): Promise<void> {
+  const settings = settingsOrExit();
+  const sql = await openSql(settings);
+  let code: number;
+  try {
+    code = await shardsCommand(args, { sql, metrics: new Metrics(), log: createLogger(settings.logLevel === 'info' ? 'warn' : settings.logLevel) });
+  } finally {
+    await sql.close();
+  }
+  process.exit(code);
+}
+
 async function main(argv: string[]): Promise<void> {
   const [command, ...rest] = argv;
   switch (command) {
@@ -229,6 +247,8 @@ async function main(argv: string[]): Promise<void> {
       return replayCommand(rest);
     case 'leaderboard':
       return leaderboardCommand(rest);
+    case 'shards':
+      return shardsCli(rest);
     case 'help':
     case '--help':
     case '-h':

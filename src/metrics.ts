@@ -52,6 +52,16 @@ export class Metrics {
   readonly leaderboardCopyFlushed = new Counter({ name: 'realmstate_leaderboard_copy_flushed_total', help: 'Score rows written to leaderboard_scores', registers: [this.registry] });
   readonly leaderboardCopyFailed = new Counter({ name: 'realmstate_leaderboard_copy_failed_total', help: 'Durable-copy flushes of a shard that failed (and will be retried)', registers: [this.registry] });
 
+  // Resharding: the slot map and the moves of slots between shards.
+  readonly shardEpoch = new Gauge({ name: 'realmstate_shard_map_epoch', help: 'Epoch of the slot map this instance routes by', registers: [this.registry] });
+  readonly slotsMoved = new Counter({ name: 'realmstate_slots_moved_total', help: 'Slots moved to another shard by this process', registers: [this.registry] });
+  readonly slotRowsCopied = new Counter({ name: 'realmstate_slot_rows_copied_total', help: 'Rows copied by slot moves run in this process', registers: [this.registry] });
+  readonly slotFreezeSeconds = new Histogram({
+    name: 'realmstate_slot_freeze_seconds', help: 'How long a moving slot was frozen (its writes waited)',
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5], registers: [this.registry],
+  });
+  readonly rerouted = new Counter({ name: 'realmstate_commits_rerouted_total', help: 'Appends sent to a new shard after their slot moved', registers: [this.registry] });
+
   constructor(options: { defaultMetrics?: boolean } = {}) {
     if (options.defaultMetrics) collectDefaultMetrics({ register: this.registry, prefix: 'realmstate_process_' });
   }

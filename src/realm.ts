@@ -27,7 +27,8 @@ import { Metrics } from './metrics.js';
 import { CacheUpdater } from './players/cache-updater.js';
 import { PlayerQueries, PlayerStore, TRADE_EVENT_TYPES, type RecordedEvent } from './players/index.js';
 import { loadSettings, type Settings } from './settings.js';
-import { ShardRouter, SlotMap } from './sharding/index.js';
+import type { ShardRouter } from './sharding/index.js';
+import { openShardMap, type ShardMapHandle } from './resharding/index.js';
 import { Anticheat } from './anticheat/index.js';
 import { MemoryRateWindows } from './backends/memory/memory-rate-windows.js';
 import { MemoryBroadcastHub } from './backends/memory/memory-broadcast.js';
@@ -112,9 +113,12 @@ export class Realm implements RealmParts {
   readonly matchmaking: Matchmaker;
   readonly fleet: Fleet;
 
+  /** The durable slot map and the mover of slots between shards. */
+  shardMap: ShardMapHandle | undefined;
   private readonly checks = new Map<string, Check>();
   /** Backends whose loss degrades the instance without making it unready (a leaderboard region's Redis). */
   private readonly optionalChecks = new Set<string>();
+  private readonly details = new Map<string, () => unknown>();
   /** Run in reverse order of registration on close: what was built last stops first. */
   private readonly closers: Array<{ name: string; close: () => Promise<unknown> }> = [];
   /** Parts of the start-up line; a function is read when the line is written (a backend still connecting). */
@@ -166,6 +170,15 @@ export class Realm implements RealmParts {
   /** Whether the instance should take traffic: every backend that is not optional is up. */
   isReady(backends: Record<string, BackendStatus>): boolean {
     return Object.entries(backends).every(([name, status]) => status === 'up' || this.optionalChecks.has(name));
+  }
+
+  /** Adds a detail (not a check) to /readyz, e.g. the state of a move of slots. */
+  addReadinessDetail(name: string, detail: () => unknown): void {
+    this.details.set(name, detail);
+  }
+
+  readinessDetails(): Record<string, unknown> {
+    return Object.fromEntries([...this.details].map(([name, detail]) => [name, detail()]));
   }
 
   /** Registers a step of the shutdown; steps run in reverse order of registration. */
@@ -310,7 +323,9 @@ export async function createRealm(options: CreateRealmOptions = {}): Promise<Rea
       : new MemoryPlayerCache({ maxEntries: settings.engine.cacheMaxEntries, ttlMs: settings.engine.cacheTtlMs });
     const bus = openBus(settings, log);
     closeSteps.push({ name: 'bus', close: () => bus.close() });
-    const router = new ShardRouter(SlotMap.even(sql.shards.length));
+    const shardMap = await openShardMap(sql, settings, log, metrics);
+    closeSteps.push({ name: 'shard-map', close: () => shardMap.close() });
+    const router: ShardRouter = shardMap.router;
     const players = new PlayerStore(sql, router, settings.engine, metrics, log);
     const cacheUpdater = new CacheUpdater(cache, metrics, log);
     closeSteps.push({ name: 'cache-updater', close: async () => cacheUpdater.stop() });
@@ -334,6 +349,8 @@ export async function createRealm(options: CreateRealmOptions = {}): Promise<Rea
     const realm = new Realm({ settings, log, metrics, keys, sql, router, players, queries, bus, cache, redis, relay, projections, config, leaderboards, anticheat, trades, economy, matchmaking, fleet });
     // A region's own Redis down takes only that region's boards down: reported, but the instance stays ready.
     for (const [name, client] of boards.clients) realm.addReadinessCheck(name, () => client.ping(), { optional: name !== 'redis' });
+    realm.shardMap = shardMap;
+    realm.addReadinessDetail('shards', () => shardMap.details());
     realm.describeBackend(boards.description);
     realm.describeBackend(describeConfig(config, settings));
     // Closed in reverse: the config stops first, players flush, the relay publishes what they committed, the

@@ -12,6 +12,7 @@ import { lbSubmitScenario } from './lb-submit.js';
 import { rateLimitScenario } from './rate-limit.js';
 import { matchmakingScenario } from './matchmaking.js';
 import { readPathScenario } from './read-path.js';
+import { reshardScenario } from './reshard.js';
 import { streamLagScenario } from './stream-lag.js';
 import { snapshotScenario } from './snapshot-load.js';
 import { writeBehindScenario } from './write-behind.js';
@@ -34,4 +35,5 @@ export const SCENARIOS: Scenario[] = [
   tradesScenario,
   matchmakingScenario,
   fleetScenario,
+  reshardScenario,
 ];

@@ -1,4 +1,4 @@
-// SQL of the fleet tables (migration 0004-fleet-leases.sql), run on every shard.
+// SQL of the fleet tables (migration 0005-fleet-leases.sql), run on every shard.
 import type { SqlExecutor } from '../backends/postgres/index.js';
 
 export interface InstanceRow {

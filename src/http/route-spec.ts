@@ -170,7 +170,7 @@ export function formatZodError(error: z.ZodError, input?: unknown): string {
         }
         case 'invalid_type':
           if (missing) return path ? `${path} is required` : 'a value is required';
-          // A schema's own message (a query integer's "must be an integer") says it better than zod's default.
+          // A schema's own wording (e.g. a query integer's "must be an integer") says it better than the generic one.
           if (!issue.message.startsWith('Invalid input')) return label(issue.message);
           return label(`expected ${issue.expected === 'object' ? 'a JSON object' : issue.expected}, received ${value === null ? 'null' : Array.isArray(value) ? 'an array' : typeof value}`);
         case 'unrecognized_keys':

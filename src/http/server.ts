@@ -13,6 +13,7 @@ import { zodValidatorCompiler } from './route-spec.js';
 import { configRoutes } from './routes/config.js';
 import { leaderboardRoutes } from './routes/leaderboards.js';
 import { matchmakingRoutes } from './routes/matchmaking.js';
+import { shardRoutes } from './routes/shards.js';
 import { opsRoutes } from './routes/ops.js';
 import { playerRoutes } from './routes/players.js';
 import { anticheatRoutes } from './routes/anticheat.js';
@@ -102,6 +103,7 @@ export async function buildServer(realm: Realm, options: ServerOptions = {}): Pr
   anticheatRoutes(app, realm);
   tradeRoutes(app, realm);
   matchmakingRoutes(app, realm);
+  shardRoutes(app, realm);
   await app.ready();
   return app;
 }

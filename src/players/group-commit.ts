@@ -9,6 +9,7 @@ import type { SqlExecutor, SqlShard } from '../backends/postgres/index.js';
 import { isCommitUnknown, isDataRefusal } from '../backends/postgres/index.js';
 import { eventsAt, insertEvents, insertOutbox, type EventRow } from '../events/event-log.js';
 import type { Metrics } from '../metrics.js';
+import { checkSlotOwnership, indexNewPlayers, slotOf, type SlotFence } from '../sharding/index.js';
 import type { Durability, RecordedEvent } from './player-events.js';
 import type { PlayerState } from './player-state.js';
 import { writeSnapshots, type SnapshotWrite } from './state-rows.js';
@@ -51,9 +52,12 @@ export interface CommitItem {
   state: PlayerState;
   snapshot: SnapshotWrite | undefined;
   durability: Durability;
+  /** Set when the item's slot moved: the time after which it stops looking for the new owner. */
+  rerouteDeadline?: number;
 }
 
 interface Queued extends CommitItem {
+  slot: number;
   due: number;
   resolve: () => void;
   reject: (err: unknown) => void;
@@ -64,6 +68,16 @@ export interface GroupCommitOptions {
   maxDelayMs: number;
   batchedFlushMs: number;
 }
+
+/** An item the shard refused because its slot moved to another shard; `settle` takes the outcome of its retry there. */
+export interface MovedItem {
+  item: CommitItem;
+  resolve: () => void;
+  reject: (err: unknown) => void;
+}
+
+/** How long items of a frozen slot wait before their shard looks again. */
+const FROZEN_RETRY_MS = 20;
 
 const ROLLBACK = Symbol('rollback');
 const MAX_BACKOFF_MS = 2000;
@@ -85,6 +99,12 @@ export class GroupCommitter {
   private isolating = 0;
   /** Ownership check run in each commit transaction (a fleet of instances); none: this process owns every player. */
   fence: CommitFence | undefined;
+  /** Slots a move froze, and when to try their items again; they keep their place and order in the queue. */
+  private readonly heldSlots = new Map<number, number>();
+  /** Takes items whose slot moved to another shard (the player store sends them to the new owner). */
+  onMoved: (items: MovedItem[]) => void = (items) => {
+    for (const m of items) m.reject(new UnavailableError('the player moved to another shard; retry'));
+  };
 
   constructor(
     private readonly shard: SqlShard,
@@ -118,12 +138,18 @@ export class GroupCommitter {
   enqueue(item: CommitItem): Promise<void> {
     return new Promise<void>((resolve, reject) => {
       const delay = item.durability === 'sync' ? this.options.maxDelayMs : this.options.batchedFlushMs;
-      this.queue.push({ ...item, due: Date.now() + delay, resolve, reject });
+      this.queue.push({ ...item, slot: slotOf(item.playerId), due: Date.now() + delay, resolve, reject });
       this.queuedEvents += item.events.length;
       if (item.durability === 'batched') this.queuedBatched++;
       this.metrics.appendQueue.labels(this.shardLabel).set(this.queuedEvents);
       this.kick();
     });
+  }
+
+  /** Holds the items of `slot` for a moment (it has no owner right now); they keep their place. */
+  hold(slot: number): void {
+    this.heldSlots.set(slot, Date.now() + FROZEN_RETRY_MS);
+    this.kick();
   }
 
   /** Resolves once everything queued now or later has committed (or `deadline` passed). */
@@ -143,7 +169,7 @@ export class GroupCommitter {
   private kick(): void {
     if (this.flushing || this.queue.length === 0) return;
     const now = Date.now();
-    let due = this.queuedEvents >= this.options.maxEvents ? now : this.earliestDue();
+    let due = this.queuedEvents >= this.options.maxEvents ? this.earliestReady(now) : this.earliestDue();
     if (this.failures > 0) due = Math.max(due, this.retryAt);
     if (due <= now) {
       this.clearTimer();
@@ -162,8 +188,23 @@ export class GroupCommitter {
 
   private earliestDue(): number {
     let due = Infinity;
-    for (const q of this.queue) if (q.due < due) due = q.due;
+    for (const q of this.queue) due = Math.min(due, Math.max(q.due, this.heldSlots.get(q.slot) ?? 0));
     return due;
+  }
+
+  /** When the first item not held by a frozen slot may go (`now` unless everything queued is held). */
+  private earliestReady(now: number): number {
+    let due = Infinity;
+    for (const q of this.queue) due = Math.min(due, Math.max(now, this.heldSlots.get(q.slot) ?? 0));
+    return due;
+  }
+
+  private isHeld(q: Queued, now: number): boolean {
+    const until = this.heldSlots.get(q.slot);
+    if (until === undefined) return false;
+    if (until > now) return true;
+    this.heldSlots.delete(q.slot);
+    return false;
   }
 
   private clearTimer(): void {
@@ -173,16 +214,18 @@ export class GroupCommitter {
   }
 
   private take(): Queued[] {
-    if (this.isolating > 0) return this.queue.slice(0, 1);
+    const now = Date.now();
+    const ready = this.heldSlots.size === 0 ? this.queue : this.queue.filter((q) => !this.isHeld(q, now));
+    if (this.isolating > 0) return ready.slice(0, 1);
     let events = 0;
     let n = 0;
-    while (n < this.queue.length) {
-      const size = (this.queue[n] as Queued).events.length;
+    while (n < ready.length) {
+      const size = (ready[n] as Queued).events.length;
       if (n > 0 && events + size > this.options.maxEvents) break;
       events += size;
       n++;
     }
-    return this.queue.slice(0, n);
+    return ready.slice(0, n);
   }
 
   private settle(done: ReadonlySet<Queued>): void {
@@ -201,10 +244,16 @@ export class GroupCommitter {
     this.flushing = true;
     this.clearTimer();
     const batch = this.take();
+    if (batch.length === 0) {
+      // Everything queued belongs to frozen slots: look again when the first of them is due.
+      this.flushing = false;
+      this.kick();
+      return;
+    }
     const finished = new Set<Queued>();
     const started = performance.now();
     try {
-      const { committed, stale, fenced } = await this.commit(batch);
+      const { committed, stale, fenced, moved } = await this.commit(batch);
       if (this.isolating > 0) this.isolating--;
       this.failures = 0;
       this.lastFailure = undefined;
@@ -217,11 +266,16 @@ export class GroupCommitter {
       const losers = new Set(stale.map((q) => q.playerId));
       if (losers.size > 0) for (const q of this.queue) if (losers.has(q.playerId) && !batch.includes(q)) stale.push(q);
       // Players whose lease this process lost: none of their queued items may commit here any more.
-      const moved = new Set(fenced.map((q) => q.playerId));
-      if (moved.size > 0) for (const q of this.queue) if (moved.has(q.playerId) && !batch.includes(q)) fenced.push(q);
+      const leaseLost = new Set(fenced.map((q) => q.playerId));
+      if (leaseLost.size > 0) for (const q of this.queue) if (leaseLost.has(q.playerId) && !batch.includes(q)) fenced.push(q);
       for (const q of stale) finished.add(q);
       for (const q of fenced) finished.add(q);
+      // Later items of a moved slot, queued after this batch, go to the new owner too, behind these.
+      const movedSlots = new Set(moved.map((q) => q.slot));
+      const movedAll = movedSlots.size === 0 ? [] : this.queue.filter((q) => movedSlots.has(q.slot) && !finished.has(q));
+      for (const q of movedAll) finished.add(q);
       this.settle(finished);
+      if (movedAll.length > 0) this.onMoved(movedAll.map((q) => ({ item: q, resolve: q.resolve, reject: q.reject })));
       let after: Promise<void>;
       try {
         after = this.onCommitted(committed);
@@ -301,12 +355,13 @@ export class GroupCommitter {
     }
   }
 
-  /** Commits what it can of `batch`; returns what committed and which items lost a seq race. */
-  private async commit(batch: Queued[]): Promise<{ committed: Queued[]; stale: Queued[]; fenced: Queued[] }> {
+  /** Commits what it can of `batch`; returns what committed, which items lost a seq race, which this instance may no longer write (lease lost), and whose slot moved to another shard. */
+  private async commit(batch: Queued[]): Promise<{ committed: Queued[]; stale: Queued[]; fenced: Queued[]; moved: Queued[] }> {
     let pending = batch;
     const stale: Queued[] = [];
     const fenced: Queued[] = [];
     const ours: Queued[] = [];
+    const moved: Queued[] = [];
     while (pending.length > 0) {
       // Every process inserts in (player, seq) order, so two group commits that touch the same players take their
       // key locks in the same order and cannot deadlock; the outbox keeps the commit order of the queue.
@@ -324,12 +379,17 @@ export class GroupCommitter {
       }
       let conflict = false;
       let notOwned: ReadonlySet<string> = new Set();
+      let slotFence: SlotFence | undefined;
       try {
         await this.retryingTransientErrors(() =>
           this.shard.transaction(async (tx) => {
             conflict = false;
-            notOwned = this.fence ? await this.fence(tx, [...new Set(pending.map((q) => q.playerId))]) : notOwned;
+            notOwned = new Set();
+            slotFence = await this.checkSlotFence(tx, pending);
+            if (slotFence) throw ROLLBACK;
+            if (this.fence) notOwned = await this.fence(tx, [...new Set(pending.map((q) => q.playerId))]);
             if (notOwned.size > 0) throw ROLLBACK;
+            await indexNewPlayers(tx, pending.flatMap((q) => (q.events[0]?.seq === 1 ? [{ slot: q.slot, playerId: q.playerId }] : [])));
             const inserted = await insertEvents(tx, sorted);
             if (inserted !== rows.length) {
               conflict = true;
@@ -339,8 +399,16 @@ export class GroupCommitter {
             await writeSnapshots(tx, snapshots);
           }),
         );
-        return { committed: [...ours, ...pending], stale, fenced };
+        return { committed: [...ours, ...pending], stale, fenced, moved };
       } catch (err) {
+        if (slotFence) {
+          const { moved: gone, frozen } = slotFence as SlotFence;
+          const until = Date.now() + FROZEN_RETRY_MS;
+          for (const slot of frozen) this.heldSlots.set(slot, until);
+          for (const q of pending) if (gone.has(q.slot)) moved.push(q);
+          pending = pending.filter((q) => !gone.has(q.slot) && !frozen.has(q.slot));
+          continue;
+        }
         if (notOwned.size > 0) {
           for (const q of pending) if (notOwned.has(q.playerId)) fenced.push(q);
           pending = pending.filter((q) => !notOwned.has(q.playerId));
@@ -372,7 +440,17 @@ export class GroupCommitter {
       if (!lost && next.length === pending.length) throw new Error('event insert conflicted but no conflicting row was found');
       pending = next;
     }
-    return { committed: ours, stale, fenced };
+    return { committed: ours, stale, fenced, moved };
+  }
+
+  /**
+   * The shard fence of this commit, checked inside its transaction: undefined when every slot of the batch is still
+   * this shard's. A slot that moved or froze takes its items out of this commit. (The lease fence of a fleet, `fence`,
+   * is checked right after it, in the same transaction.)
+   */
+  private async checkSlotFence(tx: SqlExecutor, pending: readonly Queued[]): Promise<SlotFence | undefined> {
+    const slots = await checkSlotOwnership(tx, pending.map((q) => q.slot));
+    return slots.moved.size > 0 || slots.frozen.size > 0 ? slots : undefined;
   }
 
   close(): void {

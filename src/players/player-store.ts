@@ -4,9 +4,9 @@ import type { Logger } from 'pino';
 import { ConflictError, InvalidArgumentError, UnavailableError } from '../errors.js';
 import type { SqlCluster } from '../backends/postgres/index.js';
 import type { Metrics } from '../metrics.js';
-import type { ShardRouter } from '../sharding/index.js';
+import { slotOf, type ShardRouter } from '../sharding/index.js';
 import type { EngineOptions } from '../settings.js';
-import { GroupCommitter, isStaleWrite, NotOwnerError, type CommitFence, type CommitItem } from './group-commit.js';
+import { GroupCommitter, isStaleWrite, NotOwnerError, type CommitFence, type CommitItem, type MovedItem } from './group-commit.js';
 import type { AnyPlayerEvent, Durability, InternalPlayerEvent, PlayerEvent, RecordedEvent } from './player-events.js';
 import { isValidName, type PlayerState } from './player-state.js';
 import { applyEvents } from './reducers.js';
@@ -73,6 +73,8 @@ export interface AppendChecked {
  */
 export const CONTENTION_DEADLINE_MS = 10_000;
 const CONTENTION_MAX_BACKOFF_MS = 50;
+/** How long an item whose slot is between owners (a switch in progress, or a mover that died) keeps looking for one. */
+const REROUTE_DEADLINE_MS = 60_000;
 
 export function assertPlayerId(playerId: string): void {
   if (!isValidName(playerId)) throw new InvalidArgumentError('player id must be 1–64 characters of A-Z a-z 0-9 _ - . :');
@@ -87,6 +89,8 @@ export class PlayerStore {
   private closed = false;
   private guard: AppendGuard | undefined;
   private owns: (playerId: string) => boolean = () => true;
+  /** Slots whose items are being sent to a new owner, and the chain of those sends. */
+  private readonly moving = new Map<number, Promise<void>>();
 
   constructor(
     private readonly cluster: SqlCluster,
@@ -107,6 +111,66 @@ export class PlayerStore {
           log,
         ),
     );
+    this.committers.forEach((c, index) => (c.onMoved = (items) => void this.reroute(index, items)));
+  }
+
+  /**
+   * Items a shard refused because their slot moved: reload the map and queue them, in order, on the new owner.
+   * Their callers only see a longer wait. Until they are queued there, later appends of the same slot queue behind
+   * them (see `enqueue`), so a player's events keep their order.
+   */
+  private reroute(from: number, items: MovedItem[]): void {
+    const bySlot = new Map<number, MovedItem[]>();
+    for (const m of items) {
+      const slot = slotOf(m.item.playerId);
+      const list = bySlot.get(slot);
+      if (list) list.push(m);
+      else bySlot.set(slot, [m]);
+    }
+    for (const [slot, list] of bySlot) {
+      this.afterMove(slot, async () => {
+        try {
+          await this.router.reload();
+          const now = Date.now();
+          const to = this.router.shardOf((list[0] as MovedItem).item.playerId);
+          const committer = this.committers[to] as GroupCommitter;
+          // The map names this shard but it does not own the slot yet (between the two steps of a switch): look again shortly.
+          if (to === from) committer.hold(slot);
+          for (const m of list) {
+            const deadline = (m.item.rerouteDeadline ??= now + REROUTE_DEADLINE_MS);
+            if (to === from && now > deadline) throw new UnavailableError('the slot of this player is being moved between shards and has no owner yet; retry shortly');
+            this.metrics.rerouted.inc();
+            committer.enqueue(m.item).then(m.resolve, m.reject);
+          }
+        } catch (err) {
+          for (const m of list) m.reject(err);
+        }
+      });
+    }
+  }
+
+  /** Runs `step` after the reroutes of `slot` already queued. */
+  private afterMove(slot: number, step: () => Promise<void>): void {
+    const chain = (this.moving.get(slot) ?? Promise.resolve()).then(step);
+    this.moving.set(slot, chain);
+    void chain.finally(() => {
+      if (this.moving.get(slot) === chain) this.moving.delete(slot);
+    });
+  }
+
+  /** Queues an item on its shard's committer, behind the items of its slot being sent to a new owner, if any. */
+  private enqueue(shard: number, item: CommitItem): Promise<void> {
+    const slot = slotOf(item.playerId);
+    if (!this.moving.has(slot)) return (this.committers[shard] as GroupCommitter).enqueue(item);
+    return new Promise<void>((resolve, reject) => {
+      this.afterMove(slot, async () => {
+        try {
+          (this.committers[this.router.shardOf(item.playerId)] as GroupCommitter).enqueue(item).then(resolve, reject);
+        } catch (err) {
+          reject(err);
+        }
+      });
+    });
   }
 
   start(): void {
@@ -163,7 +227,7 @@ export class PlayerStore {
         const item: CommitItem = { playerId, events: recorded, state: next, snapshot: this.snapshotFor(entry, next), durability };
         entry.state = next;
         entry.inflight++;
-        const done = committer.enqueue(item);
+        const done = this.enqueue(shard, item);
         if (durability === 'batched') {
           done.then(
             () => void entry.inflight--,

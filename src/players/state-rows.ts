@@ -2,6 +2,7 @@
 // the newer of (its row, its latest snapshot) plus the events after it.
 import type { SqlExecutor } from '../backends/postgres/index.js';
 import { readEventsAfter } from '../events/event-log.js';
+import { slotOf } from '../sharding/slot-hash.js';
 import { replay } from './reducers.js';
 import { reviveState, stateJson, type PlayerState } from './player-state.js';
 
@@ -64,14 +65,19 @@ export async function loadPlayers(db: SqlExecutor, playerIds: readonly string[])
   return out;
 }
 
-/** Batched upsert of `players` rows that never moves a row back in seq. Returns the rows sent. */
+/**
+ * Batched upsert of `players` rows that never moves a row back in seq. Rows of slots this shard no longer owns
+ * (a late flush after a move) are skipped: the row is derived from the log, which the new owner has.
+ */
 export async function upsertPlayerRows(db: SqlExecutor, states: readonly PlayerState[]): Promise<void> {
   await db.query(
     `INSERT INTO players (player_id, seq, state, updated_at)
-     SELECT * FROM unnest($1::text[], $2::bigint[], $3::jsonb[], $4::timestamptz[])
+     SELECT u.player_id, u.seq, u.state, u.updated_at
+       FROM unnest($1::text[], $2::bigint[], $3::jsonb[], $4::timestamptz[], $5::int[]) AS u(player_id, seq, state, updated_at, slot)
+      WHERE EXISTS (SELECT 1 FROM slot_owner o WHERE o.slot = u.slot)
      ON CONFLICT (player_id) DO UPDATE SET seq = excluded.seq, state = excluded.state, updated_at = excluded.updated_at
       WHERE players.seq < excluded.seq`,
-    [states.map((s) => s.playerId), states.map((s) => s.seq), states.map(stateJson), states.map((s) => s.updatedAt)],
+    [states.map((s) => s.playerId), states.map((s) => s.seq), states.map(stateJson), states.map((s) => s.updatedAt), states.map((s) => slotOf(s.playerId))],
   );
 }
 

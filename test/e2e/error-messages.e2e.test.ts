@@ -5,7 +5,6 @@ import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PgliteCluster } from '../../src/backends/postgres/index.js';
 import { createRealm } from '../../src/realm.js';
 import { loadSettings } from '../../src/settings.js';
 import { pgUrl, uniqueName } from '../helpers/backends.js';
@@ -95,19 +94,19 @@ describe('start-up error messages', { timeout: 180_000 }, () => {
     expect(() => settingsWith({ DATABASE_URLS: `${pgUrl('a')};${pgUrl('b')}` })).toThrow('DATABASE_URLS: separate the URLs with commas, not ";"');
   });
 
-  it('a changed REALMSTATE_SHARDS in embedded mode talks about REALMSTATE_SHARDS, not DATABASE_URLS', async () => {
+  it('a lowered REALMSTATE_SHARDS in embedded mode talks about REALMSTATE_SHARDS, not DATABASE_URLS', async () => {
     const dir = join(dataDir, 'embedded');
     mkdirSync(dir);
-    const first = await createRealm({ settings: settingsWith({ REALMSTATE_DATA_DIR: dir, REALMSTATE_SHARDS: '2' }), processMetrics: false });
+    const first = await createRealm({ settings: settingsWith({ REALMSTATE_DATA_DIR: dir, REALMSTATE_SHARDS: '3' }), processMetrics: false });
     await first.close();
-    const err = (await createRealm({ settings: settingsWith({ REALMSTATE_DATA_DIR: dir, REALMSTATE_SHARDS: '3' }), processMetrics: false }).catch((e: unknown) => e)) as Error;
+    const err = (await createRealm({ settings: settingsWith({ REALMSTATE_DATA_DIR: dir, REALMSTATE_SHARDS: '2' }), processMetrics: false }).catch((e: unknown) => e)) as Error;
     expect(err.message).toBe(
-      'embedded shard 0 was created as shard 0 of 2, but the settings make it shard 0 of 3; players would be routed to the wrong database. ' +
-        'Keep REALMSTATE_SHARDS at 2 for this data dir (REALMSTATE_DATA_DIR), or start with an empty data dir.',
+      'the slot map (epoch 1) gives slots to shard 2 (owns 1365 slots), beyond REALMSTATE_SHARDS=2 of this data dir. ' +
+        'Raise REALMSTATE_SHARDS back, or drain the shard first (POST /v1/admin/shards/{id}:drain) before lowering it.',
     );
     expect(err.message).not.toMatch(/DATABASE_URLS/);
-    // The failed start released the embedded database.
-    const again = await PgliteCluster.open(dir, 2);
+    // The failed start released the embedded database; raising the count again is fine (a new shard joins empty).
+    const again = await createRealm({ settings: settingsWith({ REALMSTATE_DATA_DIR: dir, REALMSTATE_SHARDS: '4' }), processMetrics: false });
     await again.close();
   });
 

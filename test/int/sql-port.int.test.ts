@@ -1,6 +1,6 @@
 // The SQL port contract: PGlite and PostgreSQL behave the same for everything the services rely on.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadMigrations, migrateShard, PgCluster, ShardMismatchError } from '../../src/backends/postgres/index.js';
+import { loadMigrations, migrateCluster, migrateShard, PgCluster, ShardMismatchError } from '../../src/backends/postgres/index.js';
 import { UnavailableError } from '../../src/errors.js';
 import { openTestCluster, SQL_KINDS, type TestCluster } from '../helpers/backends.js';
 
@@ -8,19 +8,20 @@ describe.each(SQL_KINDS)('SQL port on %s', (kind) => {
   let tc: TestCluster;
   beforeAll(async () => {
     tc = await openTestCluster(kind, 2);
-    for (const shard of tc.cluster.shards) await migrateShard(shard, 2);
+    for (const shard of tc.cluster.shards) await migrateShard(shard);
   });
   afterAll(async () => tc.cleanup());
 
   it('applies migrations once and records them', async () => {
     const shard = tc.cluster.shards[0]!;
-    expect(await migrateShard(shard, 2)).toEqual([]);
+    expect(await migrateShard(shard)).toEqual([]);
     const rows = await shard.query<{ name: string }>('SELECT name FROM realmstate_migrations ORDER BY name');
     expect(rows.map((r) => r.name)).toEqual(loadMigrations().map((m) => m.name));
   });
 
-  it('refuses a shard whose recorded index or count differs from the settings', async () => {
-    await expect(migrateShard(tc.cluster.shards[1]!, 3)).rejects.toThrow(ShardMismatchError);
+  it('refuses a URL list that names the same shard database twice', async () => {
+    const twice = { ...tc.cluster, shards: [tc.cluster.shards[0]!, tc.cluster.shards[1]!, tc.cluster.shards[0]!] };
+    await expect(migrateCluster(twice)).rejects.toThrow(ShardMismatchError);
   });
 
   it('keeps shards apart', async () => {

@@ -26,7 +26,7 @@ export function opsRoutes(app: FastifyInstance, realm: Realm, version: string): 
       const backends = await realm.readiness();
       const ready = realm.isReady(backends);
       void reply.status(ready ? 200 : 503);
-      return { backends };
+      return { backends, details: realm.readinessDetails() };
     },
   });
   defineRoute(app, {
