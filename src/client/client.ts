@@ -216,6 +216,28 @@ export class RealmstateClient {
     return this.body('listAudit', { query }, options);
   }
 
+  // Shards
+
+  /** (admin) The slot map: each shard, the slots it owns, and the latest move. */
+  getShards(options?: CallOptions): R<'getShards'> {
+    return this.body('getShards', {}, options);
+  }
+
+  /** (admin) Starts a rebalance (the move, answered 202); with `dryRun`, only the plan (200), nothing changes. */
+  rebalanceShards(body?: B<'rebalanceShards'>, options?: CallOptions): R<'rebalanceShards'> {
+    return this.body('rebalanceShards', { body }, options);
+  }
+
+  /** (admin) Moves every slot off a shard, so it can be removed from DATABASE_URLS (202 with the move). */
+  drainShard(id: number | string, options?: CallOptions): R<'drainShard'> {
+    return this.body('drainShard', { params: { id: String(id) } }, options);
+  }
+
+  /** (admin) Stops the running move; RealmstateApiError `conflict` when none runs. */
+  cancelShardMove(options?: CallOptions): R<'cancelShardMove'> {
+    return this.body('cancelShardMove', {}, options);
+  }
+
   // Fleet
 
   /** (admin) The live instances of the fleet and how many slots each holds. */

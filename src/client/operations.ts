@@ -24,6 +24,7 @@ import type {
   matchResultRequestSchema, matchSchema, queuesSchema, ticketQuerySchema, ticketRequestSchema, ticketSchema,
 } from '../http/routes/matchmaking.js';
 import type { instancesResponseSchema } from '../fleet/http.js';
+import type { moveResultSchema, rebalanceRequestSchema, shardPlanSchema, shardStatusSchema } from '../http/routes/shards.js';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE';
 
@@ -73,6 +74,10 @@ export const OPERATIONS = {
   unbanPlayer: { method: 'POST', path: '/v1/admin/players/{id}:unban' },
   rollbackPlayer: { method: 'POST', path: '/v1/admin/players/{id}:rollback' },
   listAudit: { method: 'GET', path: '/v1/admin/audit' },
+  getShards: { method: 'GET', path: '/v1/admin/shards' },
+  rebalanceShards: { method: 'POST', path: '/v1/admin/shards:rebalance' },
+  drainShard: { method: 'POST', path: '/v1/admin/shards/{id}:drain' },
+  cancelShardMove: { method: 'POST', path: '/v1/admin/shards:cancel' },
 } as const satisfies Record<string, OperationInfo>;
 
 export type OperationId = keyof typeof OPERATIONS;
@@ -128,6 +133,11 @@ export interface Operations {
   unbanPlayer: Operation<Id, never, In<typeof unbanRequestSchema>, Out<typeof banSchema>>;
   rollbackPlayer: Operation<Id, never, In<typeof rollbackRequestSchema>, Out<typeof rollbackResultSchema>>;
   listAudit: Operation<never, In<typeof auditQuerySchema>, never, Out<typeof auditSchema>>;
+  getShards: Operation<never, never, never, Out<typeof shardStatusSchema>>;
+  /** 200 with the plan for a dry run; 202 with the move started otherwise. */
+  rebalanceShards: Operation<never, never, In<typeof rebalanceRequestSchema>, Out<typeof shardPlanSchema> | Out<typeof moveResultSchema>>;
+  drainShard: Operation<Id, never, never, Out<typeof moveResultSchema>>;
+  cancelShardMove: Operation<never, never, never, Out<typeof moveResultSchema>>;
 }
 
 // Every operation in the table has types, and every typed operation is in the table.

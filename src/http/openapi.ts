@@ -20,6 +20,7 @@ const TAG_DESCRIPTIONS: Readonly<Record<string, string>> = {
   config: 'The hot-reloaded game config and its experiments',
   operations: 'Liveness, readiness, metrics and this document; no key needed',
   fleet: 'The instances of a fleet',
+  shards: 'The slot map and the moves of slots between shards',
   matchmaking: 'Queues, tickets, matches and their results',
   trades: "Trades between players and the economy's books",
   anticheat: 'Flags, quarantine, bans, rollback and the admin audit log',

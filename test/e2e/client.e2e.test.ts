@@ -179,6 +179,24 @@ describe('typed client', () => {
     const actions = (await admin.listAudit({ limit: 20 })).entries.map((e) => e.action);
     expect(actions).toEqual(expect.arrayContaining(['anticheat.clear', 'anticheat.ban', 'anticheat.unban', 'players.rollback']));
 
+    // Shards: the map of the two shards; a rebalance of an even map plans nothing and its move finishes at once; a drain
+    // of an unknown shard is 404 and a cancel with nothing running 409. (Draining a real shard is shards-admin's test,
+    // on PostgreSQL: on PGlite it takes far longer than this test.)
+    expect((await admin.getShards()).shards.map((s) => s.id)).toEqual([0, 1]);
+    expect(await admin.rebalanceShards({ dryRun: true })).toEqual({ moves: [] });
+    const started = await admin.rebalanceShards();
+    expect('move' in started && started.move).toMatchObject({ kind: 'rebalance', slotsTotal: 0 });
+    let shards = await admin.getShards();
+    for (let i = 0; i < 300 && shards.move?.state === 'running'; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      shards = await admin.getShards();
+    }
+    expect(shards.move).toMatchObject({ kind: 'rebalance', state: 'done', error: null });
+    expect(shards.shards.map((s) => s.slots)).toEqual([2048, 2048]);
+    expect(isApiError(await admin.drainShard(9).catch((e: unknown) => e), 'not_found')).toBe(true);
+    const nothingToCancel = await admin.cancelShardMove().catch((e: unknown) => e);
+    expect(isApiError(nothingToCancel, 'conflict'), String(nothingToCancel)).toBe(true);
+
     // Fleet: one instance, holding every slot.
     const { instances } = await admin.listInstances();
     expect(instances).toHaveLength(1);
