@@ -118,7 +118,7 @@ export const ENV_VARS: readonly EnvVar[] = [
   { name: 'REALMSTATE_DATA_DIR', default: './.realmstate', doc: 'embedded database, generated keys' },
   { name: 'DATABASE_URLS', default: '(embedded PGlite)', doc: 'comma-separated PostgreSQL URLs, one per shard' },
   { name: 'DATABASE_REPLICA_URLS', default: '(none)', doc: 'comma-separated replica URLs, one per shard (empty entry: no replica)' },
-  { name: 'REALMSTATE_SHARDS', default: '4', doc: 'shard count in embedded mode (one schema each); must match DATABASE_URLS when both are set' },
+  { name: 'REALMSTATE_SHARDS', default: '4', doc: 'shard count in embedded mode (one schema each); raising it adds empty shards, lowering it needs a drain first; must match DATABASE_URLS when both are set' },
   { name: 'REDIS_URL', default: '(in-process)', doc: 'Redis for the cache and leaderboards' },
   { name: 'REDIS_CLUSTER_NODES', default: '(none)', doc: '`host:port,…`: seed nodes of a Redis Cluster, used instead of REDIS_URL' },
   { name: 'REDIS_REGION_URLS', default: '(REDIS_URL)', doc: '`region=url,…`: a Redis per leaderboard region' },

@@ -15,6 +15,13 @@ export interface AuditName {
 const names = new Map<string, (req: { params: Record<string, string>; body: unknown }) => AuditName>();
 
 /** Names a route's action and target in the audit log (also when the request is refused before its handler runs). */
+/** Routes that need the admin key but are no admin's action (the instances of a fleet calling each other): not recorded. */
+const unaudited = new Set<string>();
+
+export function skipAudit(url: string): void {
+  unaudited.add(url);
+}
+
 export function nameAuditAction(url: string, name: (req: { params: Record<string, string>; body: unknown }) => AuditName): void {
   names.set(url, name);
 }
@@ -22,6 +29,7 @@ export function nameAuditAction(url: string, name: (req: { params: Record<string
 export function installAudit(app: FastifyInstance, audit: AuditLog): void {
   app.addHook('onSend', async (req, reply, payload) => {
     if (req.routeOptions.config.access !== 'admin' || req.method === 'GET' || req.method === 'HEAD') return payload;
+    if (unaudited.has(req.routeOptions.url ?? '')) return payload;
     // No recognised key: nobody to name (the refusal is in the request metrics).
     if (!req.principal) return payload;
     const status = reply.statusCode;

@@ -3,6 +3,7 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } 
 import { readFileSync } from 'node:fs';
 import type { Realm } from '../realm.js';
 import { installFleet } from '../fleet/index.js';
+import { installInternalAppends } from '../fleet/internal-appends.js';
 import { installAuth } from './auth.js';
 import { clientErrorHandler, MAX_HEADER_BYTES } from './client-errors.js';
 import { installClosingGuard } from './closing-guard.js';
@@ -87,6 +88,7 @@ export async function buildServer(realm: Realm, options: ServerOptions = {}): Pr
   installAuth(app, realm.keys);
   installRateLimits(app, realm.config, { ...fleetRateLimits(realm), ...options.rateLimit });
   installFleet(app, realm.fleet);
+  installInternalAppends(app, realm.fleet, realm.players, realm.keys.adminKey);
 
   app.addHook('onResponse', async (req, reply) => {
     const route = req.routeOptions.url ?? 'unmatched';

@@ -20,6 +20,8 @@ export interface AppendOptions {
   durability?: Durability;
 }
 
+export type InternalAppendRoute = (playerId: string, events: readonly InternalPlayerEvent[], options: AppendOptions) => Promise<AppendResult>;
+
 export interface AppendResult {
   seq: number;
   state: PlayerState;
@@ -88,6 +90,7 @@ export class PlayerStore {
   private readonly listeners: CommitListener[] = [];
   private closed = false;
   private guard: AppendGuard | undefined;
+  private internalRoute: InternalAppendRoute | undefined;
   private owns: (playerId: string) => boolean = () => true;
   /** Slots whose items are being sent to a new owner, and the chain of those sends. */
   private readonly moving = new Map<number, Promise<void>>();
@@ -188,7 +191,17 @@ export class PlayerStore {
 
   /** Appends Realmstate's own events (bans, rollbacks): not open to clients, not checked by the guard. */
   appendInternal(playerId: string, events: readonly InternalPlayerEvent[], options: AppendOptions = {}): Promise<AppendResult> {
+    return this.internalRoute ? this.internalRoute(playerId, events, options) : this.appendEvents(playerId, events, options, false);
+  }
+
+  /** `appendInternal` on this instance only, whoever owns the player (in a fleet: for the owner's own route). */
+  appendInternalHere(playerId: string, events: readonly InternalPlayerEvent[], options: AppendOptions = {}): Promise<AppendResult> {
     return this.appendEvents(playerId, events, options, false);
+  }
+
+  /** In a fleet: how `appendInternal` reaches the player's owner (this instance or another). */
+  setInternalRoute(route: InternalAppendRoute | undefined): void {
+    this.internalRoute = route;
   }
 
   /** Players acknowledged but not yet fully persisted: dirty rows plus uncommitted batched appends. */

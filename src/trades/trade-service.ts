@@ -12,6 +12,7 @@ import { Counter, type Registry } from 'prom-client';
 import type { SqlCluster, SqlShard } from '../backends/postgres/index.js';
 import type { GameConfig } from '../config/index.js';
 import { RealmError, RejectedError, UnavailableError } from '../errors.js';
+import { isOutcomeUnknown } from '../fleet/internal-appends.js';
 import type { PlayerQueries, PlayerStore, TradeEvent, TradeGoods } from '../players/index.js';
 import type { ShardRouter } from '../sharding/index.js';
 import { decideTrade, insertTrade, markSettled, readTrade, unfinishedTrades, type TradeRecord, type TradeStatus } from './trade-records.js';
@@ -222,8 +223,9 @@ export class TradeService {
       if (r.ok) continue;
       const side = record.terms[role];
       // A failed append wrote nothing and will not land later (an unknown commit outcome is resolved before the
-      // append returns), and this request does not try again: this side needs no fence.
-      notHeld.add(role);
+      // append returns), and this request does not try again: this side needs no fence. Except a hold sent to the
+      // instance that owns the player whose answer was lost: it may have landed, or still land, so it is fenced.
+      if (!isOutcomeUnknown(r.err)) notHeld.add(role);
       if (r.refused === 'insufficient' || r.refused === 'limit' || r.refused === 'invariant') {
         if (status === 'committed') {
           status = 'rejected';

@@ -10,12 +10,11 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { migrateCluster, PgCluster, type SqlCluster } from '../../src/backends/postgres/index.js';
 import { loadSlotMap, slotOf } from '../../src/sharding/index.js';
-import { createDatabases } from '../helpers/backends.js';
 import { deleteStream, NATS_URL, readStream, uniqueStream } from '../helpers/nats.js';
 import { adminHeaders, getJson, startServerProcess, type ServerProcess } from '../helpers/server-process.js';
 import { closeBooks } from './support/books.js';
 import { audit, GameLoad, QUICK, sleep, waitFor } from './support/load.js';
-import { freePort } from './support/private-postgres.js';
+import { freePort, PrivatePostgres } from './support/private-postgres.js';
 
 const BIN = fileURLToPath(new URL('../../bin/realmstate.js', import.meta.url));
 
@@ -71,8 +70,10 @@ describe('fault: resharding under load', () => {
   });
 
   it('postgres: 4 → 5 with the mover killed, drain with a server killed, start without the drained URL', async () => {
-    const dbs = await createDatabases(5);
-    cleanups.push(dbs.drop);
+    // A private PostgreSQL: two servers and the CLI mover on five shards need more connections than the shared one allows.
+    const own = await PrivatePostgres.create({ maxConnections: 400 });
+    cleanups.push(() => own.destroy());
+    const dbs = { urls: await own.createDatabases(['rs0', 'rs1', 'rs2', 'rs3', 'rs4']) };
     const four = new PgCluster(dbs.urls.slice(0, 4));
     await migrateCluster(four);
     await four.close();

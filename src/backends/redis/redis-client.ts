@@ -80,8 +80,9 @@ export function createRedisCluster(nodes: readonly string[], options: RedisClien
   const client = new Cluster(parsed.map((p) => p.node), {
     lazyConnect: true,
     enableOfflineQueue: false,
-    // Commands to one node are sent together; the cache's reads of many players fan out over the nodes this way.
-    enableAutoPipelining: true,
+    // No auto-pipelining: ioredis retries a MOVED, ASK or TRYAGAIN reply only when every command of its pipeline got
+    // the same one, so a script batched with a successful write would fail during a resharding of the cluster.
+    enableAutoPipelining: false,
     clusterRetryStrategy: retryStrategy,
     // TRYAGAIN (a script whose keys are split between two masters mid-migration) is retried every 100 ms, up to 5 s.
     maxRedirections: 50,

@@ -40,13 +40,16 @@ export class PrivatePostgres {
   readonly dataDir: string;
   port = 0;
 
+  private maxConnections = 200;
+
   private constructor(dataDir: string, readonly replicaOf?: PrivatePostgres) {
     this.dataDir = dataDir;
   }
 
-  /** initdb + start. */
-  static async create(): Promise<PrivatePostgres> {
+  /** initdb + start; `maxConnections` for scenarios that run several servers on many shards (default 200). */
+  static async create(options: { maxConnections?: number } = {}): Promise<PrivatePostgres> {
     const pgc = new PrivatePostgres(ownedTempDir('rs-pg-'));
+    pgc.maxConnections = options.maxConnections ?? 200;
     await asPostgres('initdb', ['-D', pgc.dataDir, '-A', 'trust', '-U', 'postgres', '--no-sync']);
     pgc.port = await freePort();
     await pgc.start();
@@ -68,7 +71,7 @@ export class PrivatePostgres {
   }
 
   async start(): Promise<void> {
-    await asPostgres('pg_ctl', ['-D', this.dataDir, '-w', '-l', join(this.dataDir, 'server.log'), '-o', `-p ${this.port} -k /tmp -c listen_addresses=127.0.0.1 -c max_connections=200`, 'start']);
+    await asPostgres('pg_ctl', ['-D', this.dataDir, '-w', '-l', join(this.dataDir, 'server.log'), '-o', `-p ${this.port} -k /tmp -c listen_addresses=127.0.0.1 -c max_connections=${this.maxConnections}`, 'start']);
   }
 
   /** `immediate` is a crash (no checkpoint); `fast` a clean stop. */
