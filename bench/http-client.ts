@@ -41,6 +41,38 @@ export class LoadClient {
     });
   }
 
+  /**
+   * The same requests as a `fetch` (for the typed client's `fetch` option): its sockets, its agent's options, and an
+   * abort that destroys the request. Only what the client passes is read: method, string body, plain headers.
+   */
+  readonly fetch = (input: string | URL | Request, init: RequestInit = {}): Promise<Response> => {
+    const url = new URL(input instanceof Request ? input.url : String(input));
+    const headers = { ...this.headers, ...(init.headers as Record<string, string> | undefined) };
+    const signal = init.signal ?? undefined;
+    return new Promise((resolve, reject) => {
+      if (signal?.aborted) return reject(signal.reason as Error);
+      const req = http.request({ host: this.host, port: this.port, method: init.method ?? 'GET', path: url.pathname + url.search, agent: this.agent, headers }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => {
+          signal?.removeEventListener('abort', abort);
+          const answered = new Headers();
+          for (const [name, value] of Object.entries(res.headers)) if (value !== undefined) answered.set(name, Array.isArray(value) ? value.join(', ') : value);
+          resolve(new Response(Buffer.concat(chunks), { status: res.statusCode ?? 0, headers: answered }));
+        });
+        res.on('error', reject);
+      });
+      const abort = () => req.destroy(signal?.reason as Error);
+      signal?.addEventListener('abort', abort, { once: true });
+      req.on('error', (err) => {
+        signal?.removeEventListener('abort', abort);
+        reject(err);
+      });
+      if (typeof init.body === 'string') req.write(init.body);
+      req.end();
+    });
+  };
+
   close(): void {
     this.agent.destroy();
   }

@@ -1,6 +1,11 @@
 // What the players of the load generator do: an MMO day's mix of actions turned into Realmstate requests.
 // Player events (kills, loot, moves, level-ups; the first one creates the player and sets its region), score
-// submissions at the end of matches, and reads (a profile, the top 10, a player's rank). Pure: no I/O here.
+// submissions at the end of matches, and reads (a profile, the top 10, a player's rank). Pure: no I/O here; each
+// plan carries the typed client's call that sends it.
+import type { CallOptions, RealmstateClient } from '../src/client/index.js';
+import type { Operations } from '../src/client/operations.js';
+
+type AppendedEvents = Operations['appendEvents']['body']['events'];
 
 export type RequestKind = 'event' | 'score' | 'read-player' | 'read-top' | 'read-rank';
 export const REQUEST_KINDS: readonly RequestKind[] = ['event', 'score', 'read-player', 'read-top', 'read-rank'];
@@ -12,6 +17,8 @@ export interface PlannedRequest {
   body?: unknown;
   /** The player the request is about (for bookkeeping once it succeeds). */
   player?: number;
+  /** Sends it with the typed client: resolves with the answer, throws its typed error. */
+  send: (client: RealmstateClient, options?: CallOptions) => Promise<unknown>;
 }
 
 export interface MixOptions {
@@ -85,26 +92,28 @@ export function planAction(p: number, book: PlayerBook, options: MixOptions, ran
     const which = random();
     if (which < 0.5) {
       const q = book.anyCreated(random);
-      if (q !== undefined) return { kind: 'read-player', method: 'GET', path: `/v1/players/${id(q)}`, player: q };
+      if (q !== undefined) return { kind: 'read-player', method: 'GET', path: `/v1/players/${id(q)}`, player: q, send: (c, o) => c.getPlayer(id(q), undefined, o) };
     } else if (which < 0.75) {
-      return { kind: 'read-top', method: 'GET', path: `/v1/leaderboards/${options.board}/top?limit=10` };
+      return { kind: 'read-top', method: 'GET', path: `/v1/leaderboards/${options.board}/top?limit=10`, send: (c, o) => c.getTop(options.board, { limit: 10 }, o) };
     } else {
       const q = book.anyScored(random);
-      if (q !== undefined) return { kind: 'read-rank', method: 'GET', path: `/v1/leaderboards/${options.board}/players/${id(q)}`, player: q };
+      if (q !== undefined) {
+        return { kind: 'read-rank', method: 'GET', path: `/v1/leaderboards/${options.board}/players/${id(q)}`, player: q, send: (c, o) => c.getPlayerScore(options.board, id(q), undefined, o) };
+      }
     }
     // Nobody to read yet: the player plays instead.
   } else if (roll < options.reads + options.scores) {
     // A match ends: a score that tends to grow as the day goes on (the board keeps each player's best).
     const score = Math.floor(1000 + random() * 9000 + (p % 97) * 50);
-    const body: Record<string, unknown> = { playerId: id(p), score };
-    if (options.regions) body.region = playerRegion(p, options.regions);
-    return { kind: 'score', method: 'POST', path: `/v1/leaderboards/${options.board}/scores`, body, player: p };
+    const body = { playerId: id(p), score, ...(options.regions ? { region: playerRegion(p, options.regions) } : {}) };
+    return { kind: 'score', method: 'POST', path: `/v1/leaderboards/${options.board}/scores`, body, player: p, send: (c, o) => c.submitScore(options.board, body, o) };
   }
-  return { kind: 'event', method: 'POST', path: `/v1/players/${id(p)}/events`, body: { events: playerEvents(p, book, random), durability: options.durability }, player: p };
+  const body = { events: playerEvents(p, book, random), durability: options.durability };
+  return { kind: 'event', method: 'POST', path: `/v1/players/${id(p)}/events`, body, player: p, send: (c, o) => c.appendEvents(id(p), body, o) };
 }
 
 /** A batch of events a game server would send for one thing a player did. */
-function playerEvents(p: number, book: PlayerBook, random: () => number): Array<{ type: string; data: Record<string, unknown> }> {
+function playerEvents(p: number, book: PlayerBook, random: () => number): AppendedEvents {
   if (!book.isCreated(p)) {
     // Logging in for the first time today: the region puts the player on the regional stat board.
     return [

@@ -13,6 +13,7 @@ import { deleteStream } from '../test/helpers/nats.js';
 import { deleteKeys } from '../test/helpers/redis.js';
 import { writeBenchConfig } from './bench-config.js';
 import { percentile } from './harness.js';
+import { RealmstateApiError, RealmstateClient } from '../src/client/index.js';
 import { LoadClient } from './http-client.js';
 import { startServerChild } from './server-child.js';
 import { onlineShare, planAction, PlayerBook, REQUEST_KINDS, type MixOptions, type RequestKind } from './loadtest-mix.js';
@@ -182,15 +183,22 @@ async function startServer(options: Options, log: (m: string) => void): Promise<
 }
 
 /** Makes sure the board exists; returns its regions. Creating it needs an admin key. */
-async function prepareBoard(client: LoadClient, board: string): Promise<string[] | null> {
-  const listed = await client.send('GET', '/v1/leaderboards');
-  if (listed.status !== 200) throw new Error(`GET /v1/leaderboards: ${listed.status} ${listed.body.slice(0, 200)}`);
-  const found = (JSON.parse(listed.body) as { leaderboards: Array<{ board: string; regions: string[] | null }> }).leaderboards.find((b) => b.board === board);
+async function prepareBoard(client: RealmstateClient, board: string): Promise<string[] | null> {
+  const found = (await client.listLeaderboards()).leaderboards.find((b) => b.board === board);
   if (found) return found.regions;
   const regions = ['eu', 'na', 'asia', 'sa'];
-  const put = await client.send('PUT', `/v1/leaderboards/${board}`, { order: 'desc', operator: 'best', regions });
-  if (put.status !== 200) throw new Error(`board ${board} does not exist and could not be created (${put.status}: ${put.body.slice(0, 200)}); create it or pass an admin key`);
+  try {
+    await client.defineLeaderboard(board, { order: 'desc', operator: 'best', regions });
+  } catch (err) {
+    throw new Error(`board ${board} does not exist and could not be created (${err instanceof Error ? err.message : String(err)}); create it or pass an admin key`, { cause: err });
+  }
   return regions;
+}
+
+/** How a failed request is counted: its HTTP status, or `network` when no answer came (a refused or reset connection, a timeout). */
+function failureOf(err: unknown): { status: string; detail: string } {
+  if (err instanceof RealmstateApiError) return { status: String(err.status), detail: JSON.stringify(err.body) };
+  return { status: 'network', detail: err instanceof Error ? `${err.message}${err.cause instanceof Error ? `: ${err.cause.message}` : ''}` : String(err) };
 }
 
 // ---- measurements ----
@@ -210,8 +218,8 @@ function metric(text: string, name: RegExp): number | null {
 async function sampleServer(target: Target): Promise<ServerSample> {
   let sample: ServerSample = { rssBytes: null, heapUsedBytes: null, eventLoopLagP99Ms: null };
   try {
-    const res = await fetch(`${target.url}/metrics`, { signal: AbortSignal.timeout(2000) });
-    const text = await res.text();
+    // Its own connection (the global fetch's), not one of the load's sockets: a busy server's backlog must not delay it.
+    const text = await new RealmstateClient({ baseUrl: target.url, retries: 0, timeoutMs: 2000 }).metrics();
     const lag = metric(text, /realmstate_process_nodejs_eventloop_lag_p99_seconds/);
     sample = {
       rssBytes: metric(text, /realmstate_process_(?:process_)?resident_memory_bytes/),
@@ -291,7 +299,10 @@ async function main(): Promise<Verdict> {
   process.on('SIGTERM', onSignal);
   // A socket left idle while the server closes it (its keep-alive timeout) fails the request sent on it with
   // ECONNRESET: rotate through every socket (fifo) and drop any idle for 4 s, below the usual server timeouts.
-  const client = new LoadClient(target.url, { authorization: `Bearer ${target.key}` }, options.connections, { scheduling: 'fifo', timeout: 4000 });
+  const sockets = new LoadClient(target.url, {}, options.connections, { scheduling: 'fifo', timeout: 4000 });
+  // The typed client over those sockets. No retries: a 429 or 503 is counted as what it is, and the open loop never
+  // sends more than was due. No timeout short of the run's: a slow answer is a latency, not an error.
+  const client = new RealmstateClient({ baseUrl: target.url, apiKey: target.key, fetch: sockets.fetch, retries: 0, timeoutMs: 600_000 });
   try {
     const regions = await prepareBoard(client, options.board);
     log(`server: ${target.url}${target.description ? ` (${target.description})` : ''}`);
@@ -357,16 +368,18 @@ async function main(): Promise<Verdict> {
         errorsByStatus.set(status, (errorsByStatus.get(status) ?? 0) + 1);
         if (!errorSamples.has(status)) errorSamples.set(status, `${plan.method} ${plan.path}: ${detail.slice(0, 300)}`);
       };
-      client.send(plan.method, plan.path, plan.body).then(
-        (res) => {
-          if (res.status >= 400) return failed(String(res.status), res.body);
+      plan.send(client).then(
+        () => {
           const latency = performance.now() - intended;
           if (counted) stats.latencies.push(latency);
           window.push(latency);
           if (plan.player !== undefined && plan.kind === 'event') book.markCreated(plan.player);
           if (plan.player !== undefined && plan.kind === 'score') book.markScored(plan.player);
         },
-        (err: unknown) => failed('network', err instanceof Error ? err.message : String(err)),
+        (err: unknown) => {
+          const { status, detail } = failureOf(err);
+          failed(status, detail);
+        },
       ).finally(() => inflight--);
     };
 
@@ -417,7 +430,7 @@ async function main(): Promise<Verdict> {
 
     // A game server keeps its connections open: open them all now, so the run does not start with a storm of connects
     // (which a busy server accepts slowly, and which would be measured as the first requests' latency).
-    await Promise.all(Array.from({ length: options.connections }, () => client.send('GET', '/healthz')));
+    await Promise.all(Array.from({ length: options.connections }, () => client.health()));
     const startSample = await sampleServer(target);
     log(`server RSS before the load: ${mib(startSample.rssBytes)}${options.warmupS ? `; ${options.warmupS} s of warm-up first (not counted)` : ''}\n`);
     const pacer = setInterval(tick, 2);
@@ -513,7 +526,7 @@ async function main(): Promise<Verdict> {
     log(`results: ${out}`);
     return verdict;
   } finally {
-    client.close();
+    sockets.close();
     if (!options.url) log('stopping the server…');
     await target.stop();
   }

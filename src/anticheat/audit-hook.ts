@@ -3,6 +3,8 @@
 // never turned into a failure of the action (which already happened).
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { AuditLog } from './audit-log.js';
+// The route's access and the request's principal, which auth.ts declares on fastify's types.
+import type {} from '../http/auth.js';
 
 export interface AuditName {
   action: string;

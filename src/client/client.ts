@@ -138,6 +138,113 @@ export class RealmstateClient {
     return this.body('rebuildLeaderboard', { params: { board }, query }, options);
   }
 
+  // Matchmaking
+
+  /** Queues one player or a party (kept on one team); answers the ticket (201), `searching`. */
+  createTicket(body: B<'createTicket'>, options?: CallOptions): R<'createTicket'> {
+    return this.body('createTicket', { body }, options);
+  }
+
+  /** A ticket and its match; with `waitSeconds`, answers once it stops searching or after that long. */
+  getTicket(ticketId: string, query?: Q<'getTicket'>, options?: CallOptions): R<'getTicket'> {
+    return this.body('getTicket', { params: { ticketId }, query }, options);
+  }
+
+  /** Cancels a searching ticket; RealmstateApiError `conflict` once it is matched or expired. */
+  cancelTicket(ticketId: string, options?: CallOptions): R<'cancelTicket'> {
+    return this.body('cancelTicket', { params: { ticketId } }, options);
+  }
+
+  getMatch(matchId: string, options?: CallOptions): R<'getMatch'> {
+    return this.body('getMatch', { params: { matchId } }, options);
+  }
+
+  /** Records a match's result once (one rank per team, 1 = best) and updates every player's rating. */
+  submitMatchResult(matchId: string, ranks: number[], options?: CallOptions): R<'submitMatchResult'> {
+    return this.body('submitMatchResult', { params: { matchId }, body: { ranks } }, options);
+  }
+
+  listQueues(options?: CallOptions): R<'listQueues'> {
+    return this.body('listQueues', {}, options);
+  }
+
+  // Trades and economy
+
+  /** Trades goods between two players, all or nothing; the same tradeId with the same body answers the first outcome again. */
+  createTrade(body: B<'createTrade'>, options?: CallOptions): R<'createTrade'> {
+    return this.body('createTrade', { body }, options);
+  }
+
+  getTrade(tradeId: string, options?: CallOptions): R<'getTrade'> {
+    return this.body('getTrade', { params: { tradeId } }, options);
+  }
+
+  /** (admin) The economy's books: created, destroyed and held per item and stat. */
+  getEconomy(options?: CallOptions): R<'getEconomy'> {
+    return this.body('getEconomy', {}, options);
+  }
+
+  // Anti-cheat
+
+  /** (admin) Flags raised by the rules, newest first. */
+  listFlags(query?: Q<'listFlags'>, options?: CallOptions): R<'listFlags'> {
+    return this.body('listFlags', { query }, options);
+  }
+
+  /** (admin) Clears a flag; a score it held in quarantine goes onto its board. */
+  clearFlag(id: string, options?: CallOptions): R<'clearFlag'> {
+    return this.body('clearFlag', { params: { id } }, options);
+  }
+
+  /** (admin) Bans a player: its scores leave every board, its appends and submissions get `banned`. */
+  banPlayer(id: string, reason: string, options?: CallOptions): R<'banPlayer'> {
+    return this.body('banPlayer', { params: { id }, body: { reason } }, options);
+  }
+
+  /** (admin) Lifts a ban: the scores come back. */
+  unbanPlayer(id: string, reason?: string, options?: CallOptions): R<'unbanPlayer'> {
+    return this.body('unbanPlayer', { params: { id }, body: reason === undefined ? undefined : { reason } }, options);
+  }
+
+  /** (admin) Appends one state.restore event that brings the player back to its state at `toSeq`. */
+  rollbackPlayer(id: string, toSeq: number, reason: string, options?: CallOptions): R<'rollbackPlayer'> {
+    return this.body('rollbackPlayer', { params: { id }, body: { toSeq, reason } }, options);
+  }
+
+  /** (admin) Every admin action, newest first. */
+  listAudit(query?: Q<'listAudit'>, options?: CallOptions): R<'listAudit'> {
+    return this.body('listAudit', { query }, options);
+  }
+
+  // Shards
+
+  /** (admin) The slot map: each shard, the slots it owns, and the latest move. */
+  getShards(options?: CallOptions): R<'getShards'> {
+    return this.body('getShards', {}, options);
+  }
+
+  /** (admin) Starts a rebalance (the move, answered 202); with `dryRun`, only the plan (200), nothing changes. */
+  rebalanceShards(body?: B<'rebalanceShards'>, options?: CallOptions): R<'rebalanceShards'> {
+    return this.body('rebalanceShards', { body }, options);
+  }
+
+  /** (admin) Moves every slot off a shard, so it can be removed from DATABASE_URLS (202 with the move). */
+  drainShard(id: number | string, options?: CallOptions): R<'drainShard'> {
+    return this.body('drainShard', { params: { id: String(id) } }, options);
+  }
+
+  /** (admin) Stops the running move; RealmstateApiError `conflict` when none runs. */
+  cancelShardMove(options?: CallOptions): R<'cancelShardMove'> {
+    return this.body('cancelShardMove', {}, options);
+  }
+
+  // Fleet
+
+  /** (admin) The live instances of the fleet and how many slots each holds. */
+  listInstances(options?: CallOptions): R<'listInstances'> {
+    return this.body('listInstances', {}, options);
+  }
+
   // Operations
 
   health(options?: CallOptions): R<'health'> {

@@ -7,14 +7,24 @@ import type { boardDefinitionSchema } from '../leaderboards/board-definition.js'
 import type { appendRequestSchema } from '../players/player-events.js';
 import type { configQuerySchema, configSnapshotSchema, configStatusSchema } from '../http/routes/config.js';
 import type {
-  aroundQuerySchema, boardInfoSchema, boardListSchema, boardPageSchema, playerScoreQuerySchema, rankedScoreSchema, rebuildQuerySchema,
-  rebuildReportSchema, submitScoreSchema, topQuerySchema,
+  aroundQuerySchema, boardInfoSchema, boardListSchema, boardPageSchema, playerScoreQuerySchema, playerScoreSchema, rebuildQuerySchema,
+  rebuildReportSchema, submitScoreSchema, submittedScoreSchema, topQuerySchema,
 } from '../http/routes/leaderboards.js';
 import type { healthSchema, metricsSchema, openApiSchema, readinessSchema } from '../http/routes/ops.js';
 import type {
   appendResultSchema, batchGetRequestSchema, batchGetResultSchema, eventsPageSchema, eventsQuerySchema, playerQuerySchema, playerStateSchema,
   stateAtQuerySchema,
 } from '../http/routes/players.js';
+import type {
+  auditQuerySchema, auditSchema, banRequestSchema, banSchema, flagListSchema, flagQuerySchema, flagSchema, rollbackRequestSchema, rollbackResultSchema,
+  unbanRequestSchema,
+} from '../http/routes/anticheat.js';
+import type { economySchema, tradeCommittedSchema, tradeRequestSchema, tradeViewSchema } from '../http/routes/trades.js';
+import type {
+  matchResultRequestSchema, matchSchema, queuesSchema, ticketQuerySchema, ticketRequestSchema, ticketSchema,
+} from '../http/routes/matchmaking.js';
+import type { instancesResponseSchema } from '../fleet/http.js';
+import type { moveResultSchema, rebalanceRequestSchema, shardPlanSchema, shardStatusSchema } from '../http/routes/shards.js';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE';
 
@@ -48,6 +58,26 @@ export const OPERATIONS = {
   readiness: { method: 'GET', path: '/readyz', answers: [503] },
   metrics: { method: 'GET', path: '/metrics', contentType: 'text/plain' },
   openApi: { method: 'GET', path: '/openapi.json' },
+  listInstances: { method: 'GET', path: '/v1/admin/instances' },
+  createTicket: { method: 'POST', path: '/v1/matchmaking/tickets' },
+  getTicket: { method: 'GET', path: '/v1/matchmaking/tickets/{ticketId}' },
+  cancelTicket: { method: 'DELETE', path: '/v1/matchmaking/tickets/{ticketId}' },
+  getMatch: { method: 'GET', path: '/v1/matchmaking/matches/{matchId}' },
+  submitMatchResult: { method: 'POST', path: '/v1/matchmaking/matches/{matchId}/result' },
+  listQueues: { method: 'GET', path: '/v1/matchmaking/queues' },
+  createTrade: { method: 'POST', path: '/v1/trades' },
+  getTrade: { method: 'GET', path: '/v1/trades/{tradeId}' },
+  getEconomy: { method: 'GET', path: '/v1/admin/economy' },
+  listFlags: { method: 'GET', path: '/v1/admin/anticheat/flags' },
+  clearFlag: { method: 'POST', path: '/v1/admin/anticheat/flags/{id}:clear' },
+  banPlayer: { method: 'POST', path: '/v1/admin/players/{id}:ban' },
+  unbanPlayer: { method: 'POST', path: '/v1/admin/players/{id}:unban' },
+  rollbackPlayer: { method: 'POST', path: '/v1/admin/players/{id}:rollback' },
+  listAudit: { method: 'GET', path: '/v1/admin/audit' },
+  getShards: { method: 'GET', path: '/v1/admin/shards' },
+  rebalanceShards: { method: 'POST', path: '/v1/admin/shards:rebalance' },
+  drainShard: { method: 'POST', path: '/v1/admin/shards/{id}:drain' },
+  cancelShardMove: { method: 'POST', path: '/v1/admin/shards:cancel' },
 } as const satisfies Record<string, OperationInfo>;
 
 export type OperationId = keyof typeof OPERATIONS;
@@ -64,6 +94,8 @@ type In<S extends z.ZodType> = z.input<S>;
 type Out<S extends z.ZodType> = z.output<S>;
 type Id = { id: string };
 type Board = { board: string };
+type Ticket = { ticketId: string };
+type Match = { matchId: string };
 
 export interface Operations {
   appendEvents: Operation<Id, never, In<typeof appendRequestSchema>, Out<typeof appendResultSchema>>;
@@ -76,15 +108,36 @@ export interface Operations {
   reloadConfig: Operation<never, never, never, Out<typeof configStatusSchema>>;
   defineLeaderboard: Operation<Board, never, In<typeof boardDefinitionSchema>, Out<typeof boardInfoSchema>>;
   listLeaderboards: Operation<never, never, never, Out<typeof boardListSchema>>;
-  submitScore: Operation<Board, never, In<typeof submitScoreSchema>, Out<typeof rankedScoreSchema>>;
+  submitScore: Operation<Board, never, In<typeof submitScoreSchema>, Out<typeof submittedScoreSchema>>;
   getTop: Operation<Board, In<typeof topQuerySchema>, never, Out<typeof boardPageSchema>>;
-  getPlayerScore: Operation<Board & Id, In<typeof playerScoreQuerySchema>, never, Out<typeof rankedScoreSchema>>;
+  getPlayerScore: Operation<Board & Id, In<typeof playerScoreQuerySchema>, never, Out<typeof playerScoreSchema>>;
   getAround: Operation<Board & Id, In<typeof aroundQuerySchema>, never, Out<typeof boardPageSchema>>;
   rebuildLeaderboard: Operation<Board, In<typeof rebuildQuerySchema>, never, Out<typeof rebuildReportSchema>>;
   health: Operation<never, never, never, Out<typeof healthSchema>>;
   readiness: Operation<never, never, never, Out<typeof readinessSchema>>;
   metrics: Operation<never, never, never, Out<typeof metricsSchema>>;
   openApi: Operation<never, never, never, Out<typeof openApiSchema>>;
+  listInstances: Operation<never, never, never, Out<typeof instancesResponseSchema>>;
+  createTicket: Operation<never, never, In<typeof ticketRequestSchema>, Out<typeof ticketSchema>>;
+  getTicket: Operation<Ticket, In<typeof ticketQuerySchema>, never, Out<typeof ticketSchema>>;
+  cancelTicket: Operation<Ticket, never, never, Out<typeof ticketSchema>>;
+  getMatch: Operation<Match, never, never, Out<typeof matchSchema>>;
+  submitMatchResult: Operation<Match, never, In<typeof matchResultRequestSchema>, Out<typeof matchSchema>>;
+  listQueues: Operation<never, never, never, Out<typeof queuesSchema>>;
+  createTrade: Operation<never, never, In<typeof tradeRequestSchema>, Out<typeof tradeCommittedSchema>>;
+  getTrade: Operation<{ tradeId: string }, never, never, Out<typeof tradeViewSchema>>;
+  getEconomy: Operation<never, never, never, Out<typeof economySchema>>;
+  listFlags: Operation<never, In<typeof flagQuerySchema>, never, Out<typeof flagListSchema>>;
+  clearFlag: Operation<Id, never, never, Out<typeof flagSchema>>;
+  banPlayer: Operation<Id, never, In<typeof banRequestSchema>, Out<typeof banSchema>>;
+  unbanPlayer: Operation<Id, never, In<typeof unbanRequestSchema>, Out<typeof banSchema>>;
+  rollbackPlayer: Operation<Id, never, In<typeof rollbackRequestSchema>, Out<typeof rollbackResultSchema>>;
+  listAudit: Operation<never, In<typeof auditQuerySchema>, never, Out<typeof auditSchema>>;
+  getShards: Operation<never, never, never, Out<typeof shardStatusSchema>>;
+  /** 200 with the plan for a dry run; 202 with the move started otherwise. */
+  rebalanceShards: Operation<never, never, In<typeof rebalanceRequestSchema>, Out<typeof shardPlanSchema> | Out<typeof moveResultSchema>>;
+  drainShard: Operation<Id, never, never, Out<typeof moveResultSchema>>;
+  cancelShardMove: Operation<never, never, never, Out<typeof moveResultSchema>>;
 }
 
 // Every operation in the table has types, and every typed operation is in the table.

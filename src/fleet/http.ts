@@ -25,8 +25,9 @@ export function installFleet(app: FastifyInstance, fleet: Fleet): void {
   defineRoute(app, {
     method: 'GET',
     url: '/v1/admin/instances',
+    operationId: 'listInstances',
     summary: 'The live instances of the fleet and how many slots each holds',
-    tag: 'ops',
+    tag: 'fleet',
     access: 'admin',
     responses: { 200: instancesResponseSchema },
     errors: [401, 403],

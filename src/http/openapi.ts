@@ -19,6 +19,11 @@ const TAG_DESCRIPTIONS: Readonly<Record<string, string>> = {
   leaderboards: 'Leaderboards, their seasons and regions',
   config: 'The hot-reloaded game config and its experiments',
   operations: 'Liveness, readiness, metrics and this document; no key needed',
+  fleet: 'The instances of a fleet',
+  shards: 'The slot map and the moves of slots between shards',
+  matchmaking: 'Queues, tickets, matches and their results',
+  trades: "Trades between players and the economy's books",
+  anticheat: 'Flags, quarantine, bans, rollback and the admin audit log',
 };
 
 const CODE_NAMES: Readonly<Record<ErrorCode, string>> = {
@@ -60,8 +65,9 @@ const ERROR_EXTRAS: Partial<Record<ErrorCode, { properties: Record<string, JsonS
 /** Statuses any route can answer, whatever it does: malformed HTTP, slow or oversized requests, shutdown, a bug. */
 const EVERY_ROUTE = [400, 408, 413, 500, 503];
 
-function codeOf(status: number): ErrorCode | undefined {
-  return (Object.entries(HTTP_STATUS) as Array<[ErrorCode, number]>).find(([, s]) => s === status)?.[0];
+/** Every code answered with this status (403: permission_denied and banned), the main one first. */
+function codesOf(status: number): ErrorCode[] {
+  return (Object.entries(HTTP_STATUS) as Array<[ErrorCode, number]>).filter(([, s]) => s === status).map(([code]) => code);
 }
 
 /** Every status a route can answer besides its successes. */
@@ -142,7 +148,14 @@ function parameters(c: SchemaCollector, schema: z.ZodType | undefined, where: 'p
   });
 }
 
-function errorSchema(code: ErrorCode | undefined): JsonSchema {
+function describeCodes(codes: ErrorCode[], status: number): string {
+  if (codes.length === 0) return `Error ${status}`;
+  if (codes.length === 1) return ERROR_WHEN[codes[0] as ErrorCode];
+  return codes.map((k) => `\`${k}\`: ${ERROR_WHEN[k]}`).join('; ');
+}
+
+function errorSchema(codes: ErrorCode[]): JsonSchema {
+  const code = codes.length === 1 ? codes[0] : undefined;
   const extra = code ? ERROR_EXTRAS[code] : undefined;
   return {
     type: 'object',
@@ -152,7 +165,7 @@ function errorSchema(code: ErrorCode | undefined): JsonSchema {
         type: 'object',
         required: ['code', 'message'],
         properties: {
-          code: code ? { type: 'string', const: code } : { type: 'string', enum: Object.keys(HTTP_STATUS) },
+          code: code ? { type: 'string', const: code } : { type: 'string', enum: codes.length > 0 ? codes : Object.keys(HTTP_STATUS) },
           message: { type: 'string', description: 'for people; match on `code`' },
         },
       },
@@ -168,11 +181,12 @@ export function buildOpenApi(app: FastifyInstance, version: string, options: Ope
 
   // One shared response per error status, named by its code (`#/components/responses/Conflict`).
   const errorNames = (status: number): { response: string; schema: string; description: string } => {
-    const code = codeOf(status);
+    const codes = codesOf(status);
+    const code = codes[0];
     const response = code ? CODE_NAMES[code] : `Status${status}`;
-    const names = { response, schema: `${response}Error`, description: code ? ERROR_WHEN[code] : `Error ${status}` };
+    const names = { response, schema: `${response}Error`, description: describeCodes(codes, status) };
     if (!responses[response]) {
-      c.schemas[names.schema] = errorSchema(code);
+      c.schemas[names.schema] = errorSchema(codes);
       responses[response] = {
         description: names.description,
         ...(code === 'rate_limited' ? { headers: { 'Retry-After': { required: true, description: 'seconds to wait before trying again', schema: { type: 'integer', minimum: 1 } } } } : {}),
@@ -216,7 +230,8 @@ export function buildOpenApi(app: FastifyInstance, version: string, options: Ope
     // Which rate limits apply (rate-limit.ts): the game key's, and the player's when the route names one.
     if (route.access === 'game') op['x-rate-limit'] = route.perPlayerLimit ? ['key', 'player'] : ['key'];
     if (route.access === 'admin') op.description = 'Needs the admin key.';
-    if (route.body) op.requestBody = { required: true, content: { 'application/json': { schema: c.convert(route.body, 'input') } } };
+    // A body the route may go without (unban's reason) is not required.
+    if (route.body) op.requestBody = { required: !route.body.safeParse(undefined).success, content: { 'application/json': { schema: c.convert(route.body, 'input') } } };
     (paths[route.path] ??= {})[route.method.toLowerCase()] = op;
   }
   return {

@@ -115,7 +115,10 @@ function defaultOperationId(method: string, path: string): string {
 export function zodValidatorCompiler({ schema, httpPart }: { schema: unknown; httpPart?: string }) {
   const zodSchema = schema as z.ZodType;
   const numericKeys = httpPart === 'querystring' ? numberFields(zodSchema) : new Set<string>();
-  return (data: unknown) => {
+  // fastify hands a request without a body over as null: a route whose body is optional takes that as no body.
+  const bodyOptional = httpPart === 'body' && zodSchema.safeParse(undefined).success;
+  return (raw: unknown) => {
+    const data = bodyOptional && raw === null ? undefined : raw;
     const result = zodSchema.safeParse(numericKeys.size > 0 ? withIntegers(data, numericKeys) : data);
     if (result.success) return { value: result.data };
     return { error: new Error(formatZodError(result.error, data)) };
@@ -187,7 +190,9 @@ export function formatZodError(error: z.ZodError, input?: unknown): string {
  * type is a number; query values arrive as strings, and the validator turns the ones written as integers into numbers
  * first (see `withIntegers`). Anything else stays a string and fails as not an integer.
  */
-export function queryInt(min: number, max: number, fallback?: number) {
+export function queryInt(min: number, max: number): z.ZodNumber;
+export function queryInt(min: number, max: number, fallback: number): z.ZodDefault<z.ZodNumber>;
+export function queryInt(min: number, max: number, fallback?: number): z.ZodNumber | z.ZodDefault<z.ZodNumber> {
   const base = z
     .number({ error: (issue) => (issue.code === 'invalid_type' ? 'must be an integer' : undefined) })
     .int()

@@ -175,7 +175,8 @@ export class ShardMover {
   /** Stops the running move after the slots in flight finished or rolled back. 409 when nothing runs. */
   async cancel(): Promise<MoveStatus> {
     const running = this.running;
-    if (running) {
+    // A move whose status already says it finished is not running, though its last steps (the lease) may still be.
+    if (running && running.status.state === 'running') {
       running.cancel = true;
       return running.done;
     }

@@ -17,8 +17,16 @@ import { checkFetched } from '../helpers/contract.js';
 import { ADMIN_KEY, API_KEY, startTestRealm, type TestRealm } from '../helpers/realm.js';
 
 const board = '{ id: arena, order: desc, operator: best, regions: [eu, na] }';
+// A queue that matches any two players, and a rule that flags a second item grant within a minute.
+const extras = `matchmaking:
+  queues:
+    - { name: duel, teams: 2, teamSize: 1, regions: [eu], maxWaitSeconds: 60, skill: [{ afterSeconds: 0, maxSpread: 50 }], latency: [{ afterSeconds: 0, maxMs: 500 }] }
+anticheat:
+  rules:
+    - { name: loot-flood, kind: eventRate, type: item.grant, max: 1, perSeconds: 60, action: flag }
+`;
 const configYaml = (version: number, limits = '{ perKeyPerSecond: 1000, perPlayerPerSecond: 1000, burst: 1000 }') =>
-  `version: ${version}\nleaderboards:\n  - ${board}\nlimits:\n  rateLimits: ${limits}\n`;
+  `version: ${version}\nleaderboards:\n  - ${board}\nlimits:\n  rateLimits: ${limits}\n${extras}`;
 
 /** A server on a free port answering with `handler`; closed by the returned function. */
 async function tinyServer(handler: http.RequestListener): Promise<{ url: string; close: () => Promise<void> }> {
@@ -128,6 +136,71 @@ describe('typed client', () => {
     expect((await game.readiness()).ready).toBe(true);
     expect(await game.metrics()).toContain('# HELP');
     expect((await game.openApi()).openapi).toBe('3.1.0');
+
+    // Matchmaking: two players in the config's duel queue are matched, the result recorded; a third ticket cancelled.
+    const latencies = { eu: 20 };
+    const t1 = await game.createTicket({ queue: 'duel', players: [{ playerId: 'c-m1', latencies }] });
+    expect(t1).toMatchObject({ queue: 'duel', status: 'searching', match: null });
+    const t2 = await game.createTicket({ queue: 'duel', players: [{ playerId: 'c-m2', latencies }] });
+    let matched = await game.getTicket(t1.ticketId, { waitSeconds: 10 });
+    for (let i = 0; matched.status === 'searching' && i < 5; i++) matched = await game.getTicket(t1.ticketId, { waitSeconds: 10 });
+    expect(matched.status).toBe('matched');
+    const matchId = (matched.match as { matchId: string }).matchId;
+    expect((await game.getTicket(t2.ticketId)).match?.matchId).toBe(matchId);
+    expect((await game.getMatch(matchId)).teams.flat().sort()).toEqual(['c-m1', 'c-m2']);
+    expect((await game.submitMatchResult(matchId, [1, 2])).result).toEqual({ ranks: [1, 2] });
+    const t3 = await game.createTicket({ queue: 'duel', players: [{ playerId: 'c-m3', latencies }] });
+    expect((await game.cancelTicket(t3.ticketId)).status).toBe('cancelled');
+    expect((await game.listQueues()).queues.map((q) => q.name)).toEqual(['duel']);
+
+    // Trades: a sword for 50 gold, then the trade and the books.
+    await game.appendEvents('c-t1', { events: [{ type: 'item.grant', data: { item: 'sword', qty: 1 } }] });
+    await game.appendEvents('c-t2', { events: [{ type: 'stat.add', data: { stat: 'gold', amount: 100 } }] });
+    const trade = await game.createTrade({ tradeId: 'c-trade-1', a: { playerId: 'c-t1', gives: { items: { sword: 1 } } }, b: { playerId: 'c-t2', gives: { stats: { gold: 50 } } } });
+    expect(trade).toMatchObject({ tradeId: 'c-trade-1', status: 'committed', a: { playerId: 'c-t1' }, b: { playerId: 'c-t2' } });
+    expect((await game.getPlayer('c-t2', { consistency: 'strong' })).items).toEqual({ sword: 1 });
+    expect(await game.getTrade('c-trade-1')).toMatchObject({ status: 'committed', a: { gives: { items: { sword: 1 } } } });
+    const books = await admin.getEconomy();
+    expect(books.items.sword).toMatchObject({ balanced: true });
+    expect(books.stats.gold).toMatchObject({ balanced: true });
+
+    // Anti-cheat: a second grant is flagged, the flag cleared; a ban refuses appends, an unban lifts it; a rollback; the audit.
+    await game.appendEvents('c-ac', { events: [{ type: 'item.grant', data: { item: 'gem', qty: 1 } }] });
+    await game.appendEvents('c-ac', { events: [{ type: 'item.grant', data: { item: 'gem', qty: 5 } }] });
+    const [flag] = (await admin.listFlags({ playerId: 'c-ac', status: 'open' })).flags;
+    expect(flag).toMatchObject({ playerId: 'c-ac', rule: 'loot-flood', status: 'open' });
+    expect((await admin.clearFlag((flag as { id: string }).id)).status).toBe('cleared');
+    expect(await admin.banPlayer('c-ac', 'loot flood')).toMatchObject({ playerId: 'c-ac', banned: true });
+    const refused = await game.appendEvents('c-ac', { events: [{ type: 'stat.add', data: { stat: 'xp', amount: 1 } }] }).catch((e: unknown) => e);
+    expect(isApiError(refused, 'banned')).toBe(true);
+    expect(await admin.unbanPlayer('c-ac')).toMatchObject({ playerId: 'c-ac', banned: false });
+    const rolledBack = await admin.rollbackPlayer('c-ac', 1, 'undo the flood');
+    expect(rolledBack.state.items).toEqual({ gem: 1 });
+    const actions = (await admin.listAudit({ limit: 20 })).entries.map((e) => e.action);
+    expect(actions).toEqual(expect.arrayContaining(['anticheat.clear', 'anticheat.ban', 'anticheat.unban', 'players.rollback']));
+
+    // Shards: the map of the two shards; a rebalance of an even map plans nothing and its move finishes at once; a drain
+    // of an unknown shard is 404 and a cancel with nothing running 409. (Draining a real shard is shards-admin's test,
+    // on PostgreSQL: on PGlite it takes far longer than this test.)
+    expect((await admin.getShards()).shards.map((s) => s.id)).toEqual([0, 1]);
+    expect(await admin.rebalanceShards({ dryRun: true })).toEqual({ moves: [] });
+    const started = await admin.rebalanceShards();
+    expect('move' in started && started.move).toMatchObject({ kind: 'rebalance', slotsTotal: 0 });
+    let shards = await admin.getShards();
+    for (let i = 0; i < 300 && shards.move?.state === 'running'; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      shards = await admin.getShards();
+    }
+    expect(shards.move).toMatchObject({ kind: 'rebalance', state: 'done', error: null });
+    expect(shards.shards.map((s) => s.slots)).toEqual([2048, 2048]);
+    expect(isApiError(await admin.drainShard(9).catch((e: unknown) => e), 'not_found')).toBe(true);
+    const nothingToCancel = await admin.cancelShardMove().catch((e: unknown) => e);
+    expect(isApiError(nothingToCancel, 'conflict'), String(nothingToCancel)).toBe(true);
+
+    // Fleet: one instance, holding every slot.
+    const { instances } = await admin.listInstances();
+    expect(instances).toHaveLength(1);
+    expect(instances[0]?.slots).toBeGreaterThan(0);
 
     expect([...called].sort()).toEqual(Object.keys(OPERATIONS).sort());
   });

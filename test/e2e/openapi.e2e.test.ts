@@ -63,7 +63,9 @@ describe('/openapi.json', () => {
     for (const { path, method, op } of operations()) {
       const where = `${method} ${path}`;
       expect(op.tags.every((tag) => tags.includes(tag)), where).toBe(true);
-      const ok = op.responses['200'] as { content?: Record<string, { schema?: unknown }> };
+      // The success status: 200, or 201 for a route that creates (a matchmaking ticket), 202 for one that starts (a drain).
+      const success = Object.keys(op.responses).find((status) => /^2\d\d$/.test(status)) ?? '200';
+      const ok = (op.responses[success] ?? {}) as { content?: Record<string, { schema?: unknown }> };
       expect(Object.values(ok.content ?? {})[0]?.schema, `${where} has no success body schema`).toBeDefined();
       for (const status of ['400', '408', '413', '500', '503']) expect(op.responses[status], `${where} lacks ${status}`).toBeDefined();
       const open = ['/healthz', '/readyz', '/metrics', '/openapi.json'].includes(path);
@@ -158,7 +160,8 @@ const SESSION = `
 import createClient from 'openapi-fetch';
 import type { operations, paths } from './schema.js';
 
-type OkBody<O> = O extends { responses: { 200: { content: infer C } } } ? C[keyof C] : never;
+type Ok<R> = R extends { 200: infer A } ? A : R extends { 201: infer A } ? A : R extends { 202: infer A } ? A : never;
+type OkBody<O> = O extends { responses: infer R } ? (Ok<R> extends { content: infer C } ? C[keyof C] : never) : never;
 type Described<T> = [T] extends [never] ? false : unknown extends T ? false : true;
 export const everyBodyDescribed: { [K in keyof operations]: true } = null as unknown as { [K in keyof operations]: Described<OkBody<operations[K]>> };
 

@@ -28,7 +28,21 @@ export const boardInfoSchema = z
   })
   .meta({ id: 'BoardInfo' });
 export const rankedScoreSchema = z.object({ playerId: name, score, rank: z.number().int().min(1) }).meta({ id: 'RankedScore' });
-export const boardPageSchema = z.object({ board: name, season: z.string(), entries: z.array(rankedScoreSchema) }).meta({ id: 'BoardPage' });
+/** Regions whose store is down, left out of the answer (absent when complete). */
+const partial = z.array(name).optional().describe('regions whose store is down, left out of this answer; absent when complete');
+/** A player's own score: with a region down, the rank among the regions that are up, and which are not. */
+export const playerScoreSchema = rankedScoreSchema.extend({ partial }).meta({ id: 'PlayerScore' });
+/** The reply to a submission: with a region down, the global rank is unknown (null) and the regional rank is given. */
+export const submittedScoreSchema = z
+  .object({
+    playerId: name,
+    score,
+    rank: z.number().int().min(1).nullable().describe('the global rank; null when a region is down'),
+    regionRank: z.number().int().min(1).optional().describe("the rank in the submission's region; present when `partial` is"),
+    partial,
+  })
+  .meta({ id: 'SubmittedScore' });
+export const boardPageSchema = z.object({ board: name, season: z.string(), entries: z.array(rankedScoreSchema), partial }).meta({ id: 'BoardPage' });
 export const boardListSchema = z.object({ leaderboards: z.array(boardInfoSchema) });
 export const rebuildReportSchema = z.object({
   board: name,
@@ -86,7 +100,7 @@ export function leaderboardRoutes(app: FastifyInstance, realm: Realm): void {
     access: 'game',
     params: boardParams,
     body: submitScoreSchema,
-    responses: { 200: rankedScoreSchema },
+    responses: { 200: submittedScoreSchema },
     player: ({ body }) => body.playerId,
     errors: [400, 401, 403, 404, 422, 429, 503],
     handler: async ({ params, body }) => boards.submit(params.board, body),
@@ -115,7 +129,7 @@ export function leaderboardRoutes(app: FastifyInstance, realm: Realm): void {
     access: 'game',
     params: boardPlayerParams,
     query: playerScoreQuerySchema,
-    responses: { 200: rankedScoreSchema },
+    responses: { 200: playerScoreSchema },
     errors: [400, 401, 404, 503],
     handler: async ({ params, query }) => boards.player(params.board, params.id, query),
   });

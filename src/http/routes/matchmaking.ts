@@ -12,8 +12,9 @@ const latencies = z
   .refine((l) => Object.keys(l).length >= 1 && Object.keys(l).length <= 32, 'between 1 and 32 regions');
 
 const ticketPlayer = z.object({ playerId: name, latencies }).strict();
+// What the routes take and answer: the OpenAPI document and the typed client are made from these.
 const quality = z.object({ ratingSpread: z.number(), maxLatencyMs: z.number(), predictedDraw: z.number() });
-const matchSchema = z.object({
+export const matchSchema = z.object({
   matchId: z.string(),
   queue: z.string(),
   region: z.string(),
@@ -21,18 +22,31 @@ const matchSchema = z.object({
   createdAt: z.string(),
   quality,
   result: z.object({ ranks: z.array(z.number().int()) }).nullable(),
-});
-const ticketSchema = z.object({
+}).meta({ id: 'Match' });
+export const ticketSchema = z.object({
   ticketId: z.string(),
   queue: z.string(),
   status: z.enum(['searching', 'matched', 'cancelled', 'expired']),
   players: z.array(ticketPlayer),
   createdAt: z.string(),
   match: matchSchema.nullable(),
-});
-const queuesSchema = z.object({
+}).meta({ id: 'Ticket' });
+export const queuesSchema = z.object({
   queues: z.array(z.object({ name: z.string(), searching: z.number().int(), oldestWaitSeconds: z.number(), matchesLastMinute: z.number().int() })),
 });
+
+export const ticketRequestSchema = z.object({ queue: name, players: z.array(ticketPlayer).min(1).max(64) }).strict();
+export const ticketParamsSchema = z.object({ ticketId: id });
+export const ticketQuerySchema = z.object({ waitSeconds: queryInt(0, 30, 0) });
+export const matchParamsSchema = z.object({ matchId: id });
+export const matchResultRequestSchema = z.object({ ranks: z.array(z.number().int().min(1).max(16)).min(2).max(16) }).strict();
+const conflictError = z.object({ code: z.literal('conflict'), message: z.string() });
+/** 409 of a new ticket: `ticketId` is the open ticket a player already has. */
+export const ticketConflictSchema = z.object({ error: conflictError, ticketId: z.string() });
+/** 409 of a cancel: `status` is what the ticket already is. */
+export const cancelConflictSchema = z.object({ error: conflictError, status: z.string().describe('what the ticket already is: matched, cancelled or expired') });
+/** 409 of a second result for a match. */
+export const resultConflictSchema = z.object({ error: conflictError });
 
 export function matchmakingRoutes(app: FastifyInstance, realm: Realm): void {
   const mm = realm.matchmaking;
@@ -40,23 +54,25 @@ export function matchmakingRoutes(app: FastifyInstance, realm: Realm): void {
   defineRoute(app, {
     method: 'POST',
     url: '/v1/matchmaking/tickets',
+    operationId: 'createTicket',
     summary: 'Queue one player or a party (kept on one team) for a match',
     tag: 'matchmaking',
     access: 'game',
-    body: z.object({ queue: name, players: z.array(ticketPlayer).min(1).max(64) }).strict(),
+    body: ticketRequestSchema,
     errors: [400, 401, 404, 409, 429, 503],
-    responses: { 201: ticketSchema },
+    responses: { 201: ticketSchema, 409: ticketConflictSchema },
     handler: async ({ body }, reply: FastifyReply) => reply.status(201).send(await mm.createTicket(body)),
   });
 
   defineRoute(app, {
     method: 'GET',
     url: '/v1/matchmaking/tickets/:ticketId',
+    operationId: 'getTicket',
     summary: 'A ticket and its match; with waitSeconds, answers once it stops searching or after that long',
     tag: 'matchmaking',
     access: 'game',
-    params: z.object({ ticketId: id }),
-    query: z.object({ waitSeconds: queryInt(0, 30, 0) }),
+    params: ticketParamsSchema,
+    query: ticketQuerySchema,
     errors: [400, 401, 404, 503],
     responses: { 200: ticketSchema },
     handler: async ({ params, query }) => mm.getTicket(params.ticketId, query.waitSeconds),
@@ -65,22 +81,24 @@ export function matchmakingRoutes(app: FastifyInstance, realm: Realm): void {
   defineRoute(app, {
     method: 'DELETE',
     url: '/v1/matchmaking/tickets/:ticketId',
+    operationId: 'cancelTicket',
     summary: 'Cancel a searching ticket (409 once matched or expired)',
     tag: 'matchmaking',
     access: 'game',
-    params: z.object({ ticketId: id }),
+    params: ticketParamsSchema,
     errors: [400, 401, 404, 409, 503],
-    responses: { 200: ticketSchema },
+    responses: { 200: ticketSchema, 409: cancelConflictSchema },
     handler: async ({ params }) => mm.cancelTicket(params.ticketId),
   });
 
   defineRoute(app, {
     method: 'GET',
     url: '/v1/matchmaking/matches/:matchId',
+    operationId: 'getMatch',
     summary: 'A match: teams, region, quality and result',
     tag: 'matchmaking',
     access: 'game',
-    params: z.object({ matchId: id }),
+    params: matchParamsSchema,
     errors: [400, 401, 404, 503],
     responses: { 200: matchSchema },
     handler: async ({ params }) => mm.getMatch(params.matchId),
@@ -89,19 +107,21 @@ export function matchmakingRoutes(app: FastifyInstance, realm: Realm): void {
   defineRoute(app, {
     method: 'POST',
     url: '/v1/matchmaking/matches/:matchId/result',
+    operationId: 'submitMatchResult',
     summary: "Record a match's result once (1 = best, equal ranks = draw) and update every player's rating",
     tag: 'matchmaking',
     access: 'game',
-    params: z.object({ matchId: id }),
-    body: z.object({ ranks: z.array(z.number().int().min(1).max(16)).min(2).max(16) }).strict(),
+    params: matchParamsSchema,
+    body: matchResultRequestSchema,
     errors: [400, 401, 404, 409, 503],
-    responses: { 200: matchSchema },
+    responses: { 200: matchSchema, 409: resultConflictSchema },
     handler: async ({ params, body }) => mm.submitResult(params.matchId, body.ranks),
   });
 
   defineRoute(app, {
     method: 'GET',
     url: '/v1/matchmaking/queues',
+    operationId: 'listQueues',
     summary: 'Every queue of the game config with its searching tickets, oldest wait and recent matches',
     tag: 'matchmaking',
     access: 'game',

@@ -7,7 +7,13 @@ import { defineRoute } from '../route-spec.js';
 
 // What the routes answer: the OpenAPI document and the typed client are made from these.
 export const healthSchema = z.object({ status: z.literal('ok') });
-export const readinessSchema = z.object({ backends: z.record(z.string(), z.enum(['up', 'down'])).describe('backend name → up or down') });
+export const readinessSchema = z.object({
+  backends: z.record(z.string(), z.enum(['up', 'down'])).describe('backend name → up or down'),
+  details: z
+    .record(z.string(), z.unknown())
+    .optional()
+    .describe('what the capabilities add, by name: `shards` is `{"epoch", "move": null | "<kind> <state>: <done>/<total> slots, <rows> rows"}`'),
+});
 export const metricsSchema = z.string().describe('Prometheus text exposition format');
 export const openApiSchema = z.record(z.string(), z.unknown()).describe('an OpenAPI 3.1 document');
 

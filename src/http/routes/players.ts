@@ -2,7 +2,7 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { Realm } from '../../realm.js';
-import { appendRequestSchema, MAX_BATCH_GET, NAME_PATTERN, playerEventSchema, STATE_LIMITS } from '../../players/index.js';
+import { appendRequestSchema, internalEventSchema, MAX_BATCH_GET, NAME_PATTERN, playerEventSchema, STATE_LIMITS } from '../../players/index.js';
 import { defineRoute, queryInt } from '../route-spec.js';
 
 const playerId = z.string().regex(NAME_PATTERN, 'player id must be 1–64 characters of A-Z a-z 0-9 _ - . :');
@@ -20,6 +20,14 @@ export const playerStateSchema = z
     stats: z.record(z.string(), z.number().int().min(0).max(MAX_SAFE)).describe(`at most ${STATE_LIMITS.stats} stats`),
     items: z.record(z.string(), z.number().int().min(1).max(MAX_SAFE)).describe(`at most ${STATE_LIMITS.items} items; an item at 0 disappears`),
     data: z.record(z.string(), z.json()),
+    trades: z
+      .record(z.string(), z.enum(['held', 'void']))
+      .optional()
+      .describe("trades the player is in: held while its goods are in a trade's escrow, void for a trade rolled back before its hold; absent when none"),
+    ratings: z
+      .record(z.string(), z.object({ mu: z.number(), sigma: z.number(), matches: z.number().int().min(0), lastMatchId: z.string() }))
+      .optional()
+      .describe('matchmaking ratings by queue; absent until the first rated match'),
     createdAt: timestamp,
     updatedAt: timestamp,
   })
@@ -28,8 +36,10 @@ export const playerStateSchema = z
 // Each event schema with the log's fields added; the mapped type keeps the union's members distinct for z.output.
 const recorded = { seq, recordedAt: timestamp };
 type Recorded<T> = { [K in keyof T]: T[K] extends z.ZodObject<infer S, infer C> ? z.ZodObject<S & typeof recorded, C> : never };
+// The log holds the public types and those only Realmstate appends (trades, bans, rollbacks, ratings).
+const logged = [...playerEventSchema.options, ...internalEventSchema.options] as [...typeof playerEventSchema.options, ...typeof internalEventSchema.options];
 export const recordedEventSchema = z
-  .discriminatedUnion('type', playerEventSchema.options.map((o) => o.extend(recorded)) as unknown as Recorded<typeof playerEventSchema.options>)
+  .discriminatedUnion('type', logged.map((o) => o.extend(recorded)) as unknown as Recorded<typeof logged>)
   .meta({ id: 'RecordedEvent' });
 
 export const playerQuerySchema = z.object({ consistency: z.enum(['eventual', 'strong']).optional() });

@@ -6,7 +6,8 @@ import { UnavailableError } from '../../errors.js';
 import type { ShardMover } from '../../resharding/index.js';
 import { defineRoute } from '../route-spec.js';
 
-const moveSchema = z.object({
+// What the routes take and answer: the OpenAPI document and the typed client are made from these.
+export const moveSchema = z.object({
   id: z.string(),
   kind: z.enum(['rebalance', 'drain']),
   state: z.enum(['running', 'done', 'failed', 'cancelled']),
@@ -16,13 +17,20 @@ const moveSchema = z.object({
   startedAt: z.string(),
   finishedAt: z.string().nullable(),
   error: z.string().nullable(),
-});
-const statusSchema = z.object({
+}).meta({ id: 'ShardMove' });
+export const shardStatusSchema = z.object({
   epoch: z.number().int(),
   shards: z.array(z.object({ id: z.number().int(), index: z.number().int(), label: z.string(), slots: z.number().int(), state: z.enum(['up', 'down']) })),
   move: moveSchema.nullable(),
 });
-const planSchema = z.object({ moves: z.array(z.object({ slot: z.number().int(), from: z.number().int(), to: z.number().int() })) });
+export const shardPlanSchema = z.object({ moves: z.array(z.object({ slot: z.number().int(), from: z.number().int(), to: z.number().int() })) });
+
+export const moveResultSchema = z.object({ move: moveSchema });
+/** 409 while a move runs, or when there is none to cancel: the error shape alone (no `currentSeq`). */
+export const moveConflictSchema = z.object({ error: z.object({ code: z.literal('conflict'), message: z.string() }) });
+export const rebalanceRequestSchema = z.object({ dryRun: z.boolean().optional() }).strict().optional();
+/** The shard id as the document and the client name it; the route matches `<id>:drain` whole. */
+export const drainParamsSchema = z.object({ id: z.string().regex(/^\d{1,5}$/, 'must be a shard id') });
 
 export function shardRoutes(app: FastifyInstance, realm: Realm): void {
   const mover = (): ShardMover => {
@@ -33,11 +41,12 @@ export function shardRoutes(app: FastifyInstance, realm: Realm): void {
   defineRoute(app, {
     method: 'GET',
     url: '/v1/admin/shards',
+    operationId: 'getShards',
     summary: 'The slot map: each shard, the slots it owns, and the latest move',
     tag: 'shards',
     access: 'admin',
     errors: [401, 403, 503],
-    responses: { 200: statusSchema },
+    responses: { 200: shardStatusSchema },
     handler: async () => mover().status(),
   });
 
@@ -45,12 +54,13 @@ export function shardRoutes(app: FastifyInstance, realm: Realm): void {
     method: 'POST',
     url: '/v1/admin/shards::rebalance',
     openapiPath: '/v1/admin/shards:rebalance',
+    operationId: 'rebalanceShards',
     summary: 'Move slots until every shard owns an even share (±1), moving as few as possible; dryRun returns the plan',
     tag: 'shards',
     access: 'admin',
-    body: z.object({ dryRun: z.boolean().optional() }).strict().optional(),
+    body: rebalanceRequestSchema,
     errors: [400, 401, 403, 409, 503],
-    responses: { 200: planSchema, 202: z.object({ move: moveSchema }) },
+    responses: { 200: shardPlanSchema, 202: moveResultSchema, 409: moveConflictSchema },
     handler: async ({ body }, reply) => {
       if (body?.dryRun) return { moves: await mover().plan('rebalance') };
       const { move } = await mover().start('rebalance');
@@ -64,6 +74,8 @@ export function shardRoutes(app: FastifyInstance, realm: Realm): void {
     method: 'POST',
     url: '/v1/admin/shards/:id',
     openapiPath: '/v1/admin/shards/{id}:drain',
+    openapiParams: drainParamsSchema,
+    operationId: 'drainShard',
     summary: 'Move every slot off a shard, so that it can be removed from DATABASE_URLS',
     tag: 'shards',
     access: 'admin',
@@ -74,7 +86,7 @@ export function shardRoutes(app: FastifyInstance, realm: Realm): void {
         .transform((s) => Number(s.slice(0, -':drain'.length))),
     }),
     errors: [400, 401, 403, 404, 409, 503],
-    responses: { 202: z.object({ move: moveSchema }) },
+    responses: { 202: moveResultSchema, 409: moveConflictSchema },
     handler: async ({ params }, reply) => {
       const { move } = await mover().start('drain', params.id);
       void reply.status(202);
@@ -86,11 +98,12 @@ export function shardRoutes(app: FastifyInstance, realm: Realm): void {
     method: 'POST',
     url: '/v1/admin/shards::cancel',
     openapiPath: '/v1/admin/shards:cancel',
+    operationId: 'cancelShardMove',
     summary: 'Stop the running move once the slots in flight are finished or rolled back',
     tag: 'shards',
     access: 'admin',
     errors: [401, 403, 409, 503],
-    responses: { 200: z.object({ move: moveSchema }) },
+    responses: { 200: moveResultSchema, 409: moveConflictSchema },
     handler: async () => ({ move: await mover().cancel() }),
   });
 }
