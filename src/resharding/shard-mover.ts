@@ -296,7 +296,9 @@ export class ShardMover {
           if (row?.error === 'cancel requested') running.cancel = true;
           if (cancelled()) break;
         }
-        const next = queue.shift() as PlannedMove;
+        // Another worker may have taken the last slot while this one polled.
+        const next = queue.shift();
+        if (next === undefined) break;
         try {
           const result = await moveSlot(next.slot, this.endpoints(ids, next.from, next.to), {
             onRows: (n) => {
