@@ -8,7 +8,7 @@ import { matchmakingConfigSchema } from '../matchmaking/queue-config.js';
 const name = z.string().regex(NAME_PATTERN, 'must be 1–64 characters of A-Z a-z 0-9 _ - . :');
 const jsonObject = z.record(z.string(), z.json());
 
-/** Request rates that rate limiting (issue 8) reads. Token buckets: each holds `rate + burst` tokens and refills at `rate` per second. */
+/** Request rates that rate limiting reads. Token buckets: each holds `rate + burst` tokens and refills at `rate` per second. */
 export interface RateLimits {
   /** Steady requests per second allowed to one API key. Default 1000. */
   perKeyPerSecond: number;
