@@ -338,7 +338,7 @@ export async function createRealm(options: CreateRealmOptions = {}): Promise<Rea
     });
     const leaderboards = new LeaderboardService({ stores: boards.stores, sql, router, metrics, log, clock: options.clock, shutdownTimeoutMs: settings.engine.shutdownTimeoutMs });
     closeSteps.push({ name: 'leaderboards', close: () => leaderboards.close() });
-    const anticheat = await openAnticheat(settings, log, { sql, config, players, queries, leaderboards, metrics, redis });
+    const anticheat = await openAnticheat(settings, log, { sql, router, config, players, queries, leaderboards, metrics, redis });
     closeSteps.push({ name: 'anticheat', close: () => anticheat.close() });
     const trades = new TradeService(players, queries, sql, router, config, log, metrics.registry, options.trades);
     const economy = new EconomyBooks(sql, router, log);
@@ -427,7 +427,7 @@ function statBoardsProjection(leaderboards: LeaderboardService, queries: PlayerQ
 async function openAnticheat(
   settings: Settings,
   log: Logger,
-  parts: Pick<RealmParts, 'sql' | 'config' | 'players' | 'queries' | 'leaderboards' | 'metrics' | 'redis'>,
+  parts: Pick<RealmParts, 'sql' | 'router' | 'config' | 'players' | 'queries' | 'leaderboards' | 'metrics' | 'redis'>,
 ): Promise<Anticheat> {
   const channel = async (name: string): Promise<Broadcast | undefined> => {
     if (settings.natsUrl && name === 'flagged') {

@@ -3,6 +3,7 @@
 import type { Logger } from 'pino';
 import { Counter } from 'prom-client';
 import type { Broadcast } from '../backends/broadcast-port.js';
+import type { ShardRouter } from '../sharding/index.js';
 import type { SqlCluster, SqlShard } from '../backends/postgres/index.js';
 import type { RateWindowStore, WindowAdd, WindowOutcome } from '../backends/rate-window-port.js';
 import type { GameConfig } from '../config/index.js';
@@ -29,6 +30,8 @@ interface RuleIndex {
 
 export interface AnticheatOptions {
   sql: SqlCluster;
+  /** Picks the home shard, where flags, bans and the audit log live. */
+  router: ShardRouter;
   config: GameConfig;
   players: PlayerStore;
   queries: PlayerQueries;
@@ -66,7 +69,7 @@ export class Anticheat implements AppendGuard, ScoreGuard {
 
   constructor(options: AnticheatOptions) {
     this.o = options;
-    const shard0 = options.sql.shards[0] as SqlShard;
+    const shard0 = options.sql.shards[options.router.homeIndex()] as SqlShard;
     this.flags = new SqlFlagStore(shard0);
     this.bans = new BanRegistry(shard0, options.banBroadcast, options.log);
     this.audit = new AuditLog(shard0);

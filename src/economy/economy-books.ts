@@ -32,7 +32,7 @@ export class EconomyBooks {
     private readonly router: ShardRouter,
     private readonly log: Logger,
   ) {
-    this.books = sql.shards[0] as SqlShard;
+    this.books = sql.shards[router.homeIndex()] as SqlShard;
   }
 
   projection(): Projection {

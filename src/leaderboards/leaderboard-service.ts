@@ -255,7 +255,7 @@ export class LeaderboardService {
   }
 
   private shard0() {
-    const shard = this.sql.shards[0];
+    const shard = this.sql.shards[this.router.homeIndex()];
     if (!shard) throw new Error('no SQL shard');
     return shard;
   }

@@ -40,6 +40,19 @@ export class ShardRouter {
     return this.ids;
   }
 
+  /**
+   * Index of the home shard: the one with the lowest id (shard 0 of the first deployment). The deployment's own tables
+   * (board definitions, anti-cheat flags, bans and audit, the economy's books) live there, wherever DATABASE_URLS
+   * lists it; it may be drained of slots but must stay listed.
+   */
+  homeIndex(): number {
+    let best = 0;
+    this.ids.forEach((id, i) => {
+      if (id < (this.ids[best] as number)) best = i;
+    });
+    return best;
+  }
+
   /** Takes a newer map; an older or equal epoch is ignored (two reloads may finish out of order). */
   update(slots: SlotMap, epoch: number, ids?: readonly number[]): boolean {
     if (epoch <= this.currentEpoch && this.currentEpoch !== 0) return false;

@@ -206,8 +206,13 @@ export class TradeService {
     return this.finish(r, new Set(), 'recovery');
   }
 
-  private shardOf(tradeId: string): SqlShard {
-    return this.sql.shards[this.router.shardOf(tradeId)] as SqlShard;
+  /**
+   * Where a trade's record lives: the home shard, for every trade id. Not the id's slot: slots move between shards
+   * (resharding) and the mover copies rows keyed by player, so a record left behind would let a retry of the same id
+   * apply the trade a second time. The record is one row per trade; the players' events stay on their own shards.
+   */
+  private shardOf(_tradeId: string): SqlShard {
+    return this.sql.shards[this.router.homeIndex()] as SqlShard;
   }
 
   /** Steps 2–5 for a record this request created. */
