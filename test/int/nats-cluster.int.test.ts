@@ -1,6 +1,9 @@
 // The event stream on a 3-server NATS cluster (JetStream clustered, the stream with 3 replicas): the server the
 // instance is connected to is killed under load, the relay goes on through the others while it stays down, and the
 // books show every committed event published exactly once.
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connect } from 'nats';
 import type { DeferredBus } from '../../src/backends/deferred-bus.js';
@@ -19,9 +22,12 @@ describe('NATS cluster', () => {
 
   beforeAll(async () => {
     nats = await new PrivateNatsCluster().start(3);
+    // The load hammers 20 players as fast as it can: the per-player rate limit is not what this test is about.
+    const configFile = join(mkdtempSync(join(tmpdir(), 'rs-nats-cluster-')), 'game.yaml');
+    writeFileSync(configFile, 'version: 1\nlimits: { rateLimits: { perKeyPerSecond: 1000000, perPlayerPerSecond: 1000000, burst: 1000 } }\n');
     t = await startTestRealm('postgres', {
       shards: 2,
-      env: { NATS_URL: nats.urls.join(','), REALMSTATE_NATS_REPLICAS: '3', REALMSTATE_NATS_STREAM: stream, REALMSTATE_NATS_SUBJECT_PREFIX: `${name}.events` },
+      env: { REALMSTATE_CONFIG: configFile, NATS_URL: nats.urls.join(','), REALMSTATE_NATS_REPLICAS: '3', REALMSTATE_NATS_STREAM: stream, REALMSTATE_NATS_SUBJECT_PREFIX: `${name}.events` },
       relay: { pollMs: 20 },
     });
     await (t.realm.bus as DeferredBus).whenReady();
