@@ -59,3 +59,38 @@ export async function startServerChild(env: Record<string, string>, timeoutMs = 
     throw err;
   }
 }
+
+/** Starts bench/empty-server.ts (an empty fastify server, the framework's limit) in a child process. */
+export async function startEmptyServer(timeoutMs = 60_000): Promise<{ url: string; stop: () => Promise<void> }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('./empty-server.ts', import.meta.url))], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const stop = async () => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    child.kill('SIGTERM');
+    const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+    await exited;
+    clearTimeout(timer);
+  };
+  try {
+    const url = await new Promise<string>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`the empty server did not start within ${timeoutMs / 1000} s`)), timeoutMs);
+      let out = '';
+      child.stdout.on('data', (d: Buffer) => {
+        out += d.toString();
+        const m = /listening on (\S+)/.exec(out);
+        if (m) {
+          clearTimeout(timer);
+          resolve(m[1] as string);
+        }
+      });
+      void exited.then(() => {
+        clearTimeout(timer);
+        reject(new Error('the empty server exited before listening'));
+      });
+    });
+    return { url, stop };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}
