@@ -1,10 +1,13 @@
 // Which score writes are between "the sorted set changed" and "the durable copy was queued", per board and season.
 // A rebuild waits for the ones running when it starts, so it sees every score the store had before it was wiped.
 // A write that meets a missing set pauses (leaves) while that set is rebuilt, so a rebuild never waits for itself.
+// Every score submission enters and leaves once, and rebuilds are rare: the promise a rebuild waits on is made only
+// when one asks (`settled`), not for every write.
 
 interface Waiter {
-  done: Promise<void>;
-  resolve: () => void;
+  /** Made by `settled` when a rebuild waits for this write. */
+  done?: Promise<void>;
+  resolve?: () => void;
 }
 
 export class InflightWrite {
@@ -18,7 +21,6 @@ export class InflightWrite {
   pause(): void {
     if (!this.current) return;
     this.writes.leave(this.key, this.current);
-    this.current.resolve();
     this.current = undefined;
   }
 
@@ -40,9 +42,7 @@ export class InflightWrites {
   }
 
   enter(key: string): Waiter {
-    let resolve!: () => void;
-    const done = new Promise<void>((r) => (resolve = r));
-    const waiter = { done, resolve };
+    const waiter: Waiter = {};
     let group = this.groups.get(key);
     if (!group) this.groups.set(key, (group = new Set()));
     group.add(waiter);
@@ -50,6 +50,7 @@ export class InflightWrites {
   }
 
   leave(key: string, waiter: Waiter): void {
+    waiter.resolve?.();
     const group = this.groups.get(key);
     if (!group) return;
     group.delete(waiter);
@@ -58,6 +59,8 @@ export class InflightWrites {
 
   /** Resolves when every write of this board and season that is in flight now has ended or paused. */
   async settled(board: string, season: string): Promise<void> {
-    await Promise.all([...(this.groups.get(`${board}\u0000${season}`) ?? [])].map((w) => w.done));
+    const group = this.groups.get(`${board}\u0000${season}`);
+    if (!group) return;
+    await Promise.all([...group].map((w) => (w.done ??= new Promise<void>((resolve) => (w.resolve = resolve)))));
   }
 }

@@ -121,6 +121,10 @@ const DEFINITION_REFRESH_MS = 1000;
 /** How often PUT-made boards are re-read, to see other processes' PUTs. */
 const DEFINITION_POLL_MS = 10_000;
 const STAT_EVENTS = new Set(['stat.add', 'stat.set', 'stat.max']);
+/** Seasons of one board whose sets are kept made (see `parts`). */
+const PARTS_CACHE_SEASONS = 8;
+
+const NO_PARTS: readonly Part[] = Object.freeze([]);
 
 /** The store of a set cannot answer now (down, or it lost the set and cannot rebuild it yet). */
 function isUnavailable(err: unknown): boolean {
@@ -154,6 +158,7 @@ export class LeaderboardService {
   private readonly copy: ScoreCopy;
   private readonly inflight = new InflightWrites();
   private readonly restores = new Map<string, Promise<RebuildReport>>();
+  private readonly partsCache = new WeakMap<Board, Map<string, Part[]>>();
   /** Tail of the queue of writes per regional board, season and player (see `apply`). */
   private readonly playerQueues = new Map<string, Promise<void>>();
   private readonly clock: Clock;
@@ -276,6 +281,10 @@ export class LeaderboardService {
 
   /** The board, or 404. A board unknown here may have been made with PUT by another process: re-read them (at most once a second). */
   private async board(id: string): Promise<Board> {
+    return this.registry.get(id) ?? this.boardAfterRefresh(id);
+  }
+
+  private async boardAfterRefresh(id: string): Promise<Board> {
     let board = this.registry.get(id);
     if (!board && isValidName(id) && Date.now() - this.definitionsReadAt >= DEFINITION_REFRESH_MS) {
       await this.refreshDefinitions();
@@ -291,9 +300,22 @@ export class LeaderboardService {
     return (region !== null ? this.stores.regions?.[region] : undefined) ?? this.stores.default;
   }
 
+  /**
+   * The sets of a board season. Made once per board object (the registry replaces the object when the definition
+   * changes) and season, since every submission and read needs them; callers must not change them.
+   */
   private parts(board: Board, season: string): Part[] {
-    const regions: Array<string | null> = board.regions ?? [null];
-    return regions.map((region) => ({ region, set: `${board.id}|${season}|${region ?? ''}|${board.order}`, store: this.storeOf(region) }));
+    let bySeason = this.partsCache.get(board);
+    if (!bySeason) this.partsCache.set(board, (bySeason = new Map()));
+    let parts = bySeason.get(season);
+    if (!parts) {
+      const regions: ReadonlyArray<string | null> = board.regions ?? [null];
+      parts = regions.map((region) => ({ region, set: `${board.id}|${season}|${region ?? ''}|${board.order}`, store: this.storeOf(region) }));
+      // Old seasons are read now and then; keep the few most recent.
+      if (bySeason.size >= PARTS_CACHE_SEASONS) bySeason.delete(bySeason.keys().next().value as string);
+      bySeason.set(season, parts);
+    }
+    return parts;
   }
 
   /** The region a submission goes to: required and known on a regional board, absent on another. */
@@ -481,7 +503,7 @@ export class LeaderboardService {
     const value = encodeScore(board.order, score);
     // The stamp is taken right before each call is sent, so within this process a later write to a set always
     // carries a later stamp, even when a retry after a rebuild overtakes others (the durable copy relies on it).
-    const request = () => ({ op, value, at: this.stamps.next() });
+    const request = (onlyIfPresent?: boolean): SubmitRequest => ({ op, value, at: this.stamps.next(), onlyIfPresent });
     for (let attempt = 1; ; attempt++) {
       const write = this.inflight.begin(board.id, season);
       try {
@@ -495,12 +517,12 @@ export class LeaderboardService {
     }
   }
 
-  private async writeOnce(board: Board, season: string, playerId: string, request: () => SubmitRequest, region: string | null, write: InflightWrite): Promise<SubmittedScore> {
+  private async writeOnce(board: Board, season: string, playerId: string, request: (onlyIfPresent?: boolean) => SubmitRequest, region: string | null, write: InflightWrite): Promise<SubmittedScore> {
     const parts = this.parts(board, season);
-    const target = parts.find((p) => p.region === region) as Part;
-    const others = parts.filter((p) => p !== target);
+    const target = parts.length === 1 ? (parts[0] as Part) : (parts.find((p) => p.region === region) as Part);
+    const others = parts.length === 1 ? NO_PARTS : parts.filter((p) => p !== target);
     // On a regional board, a player new to this region may be moving from another: look there only then.
-    let outcome = await this.onSet(board, season, () => target.store.submit(target.set, playerId, { ...request(), onlyIfPresent: others.length > 0 }), write);
+    let outcome = await this.onSet(board, season, () => target.store.submit(target.set, playerId, request(others.length > 0)), write);
     let moved = false;
     const down: Part[] = [];
     if (!outcome) {
@@ -514,14 +536,14 @@ export class LeaderboardService {
         // A region down: the player may still be moving from it (then 503 below), else it is left out of the rank.
         else if (t.status === 'rejected' && isUnavailable(t.reason) && !isSetMissing(t.reason)) down.push(others[i] as Part);
       });
-      const next = request();
+      const next = request(false);
       const carry = combineCarried(carried.map((t) => t.entry), next.op);
       moved = carry !== undefined;
       const failed = taken.find((t): t is PromiseRejectedResult => t.status === 'rejected' && !down.includes(others[taken.indexOf(t)] as Part));
       try {
         if (failed) throw failed.reason;
         if (down.length > 0) await this.refuseMoveFrom(board, season, playerId, down);
-        outcome = (await target.store.submit(target.set, playerId, { ...next, carry })) as SubmitOutcome;
+        outcome = (await target.store.submit(target.set, playerId, { op: next.op, value: next.value, at: next.at, carry })) as SubmitOutcome;
       } catch (err) {
         if (isSetMissing(err)) throw new RestartWrite(err);
         // Put what was taken back where it was (best effort; PostgreSQL still has it for a rebuild anyway).

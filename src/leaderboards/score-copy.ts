@@ -62,9 +62,12 @@ export class ScoreCopy {
     this.writer.stop();
   }
 
-  /** Queues the newest state of a player's entry; it replaces a queued one unless that one is newer (a later stamp). */
+  /**
+   * Queues the newest state of a player's entry; it replaces a queued one unless that one is newer (a later stamp).
+   * The copy keeps `row` itself: the caller hands over a row it made for this and does not touch it again.
+   */
   record(row: ScoreRow): void {
-    this.writer.put(this.router.shardOf(row.playerId), keyOf(row), { ...row });
+    this.writer.put(this.router.shardOf(row.playerId), keyOf(row), row);
   }
 
   /** Queued rows of one board and season (a rebuild merges them over what the database has). */

@@ -80,9 +80,11 @@ export class CoalescingWriter<V> {
     const queue = this.queues[shard] as Map<string, V>;
     const queued = queue.get(key);
     if (queued !== undefined && this.options.replaces && !this.options.replaces(value, queued)) return;
-    if (queued === undefined) this.total++;
     queue.set(key, value);
-    this.options.onPending?.(this.total);
+    if (queued === undefined) {
+      this.total++;
+      this.options.onPending?.(this.total);
+    }
     const max = this.options.maxPerShard;
     if (max !== undefined && queue.size >= max && !this.flushing[shard] && Date.now() >= (this.retryAt[shard] ?? 0)) void this.flushShard(shard).catch(() => {});
   }

@@ -30,18 +30,26 @@ export function luaScripts(): Map<string, LuaScript> {
   return scripts;
 }
 
-type ScriptFn = (...args: Array<string | number>) => Promise<unknown>;
+export type ScriptFn = (...args: Array<string | number>) => Promise<unknown>;
 
 /** Defines every script on `client` (once per client) and returns a caller by script name. */
 export function defineScripts(client: RedisClient): (name: string, ...args: Array<string | number>) => Promise<unknown> {
+  const fns = scriptFunctions(client);
+  return (name, ...args) => {
+    const fn = fns.get(name);
+    if (!fn) throw new Error(`no Lua script named ${name}`);
+    return fn(...args);
+  };
+}
+
+/** Defines every script on `client` (once per client) and returns each as a function bound to it, by script name. */
+export function scriptFunctions(client: RedisClient): Map<string, ScriptFn> {
   const scripts = luaScripts();
   const commands = client as unknown as Record<string, ScriptFn | undefined>;
-  for (const script of scripts.values()) {
+  const fns = new Map<string, ScriptFn>();
+  for (const [name, script] of scripts) {
     if (typeof commands[script.command] !== 'function') client.defineCommand(script.command, { numberOfKeys: script.numberOfKeys, lua: script.lua });
+    fns.set(name, (commands[script.command] as ScriptFn).bind(client));
   }
-  return (name, ...args) => {
-    const script = scripts.get(name);
-    if (!script) throw new Error(`no Lua script named ${name}`);
-    return (commands[script.command] as ScriptFn).apply(client, args);
-  };
+  return fns;
 }

@@ -10,7 +10,7 @@ import { UnavailableError } from '../../errors.js';
 import type {
   Neighbourhood, PlacedEntry, SortedSetEntry, SortedSetStore, SubmitOutcome, SubmitRequest,
 } from '../sorted-set-port.js';
-import { defineScripts } from './lua-scripts.js';
+import { defineScripts, scriptFunctions, type ScriptFn } from './lua-scripts.js';
 import { redisFailure, type RedisClient } from './redis-client.js';
 import { errorFromCode, isErrorCode } from './script-errors.js';
 
@@ -61,6 +61,16 @@ const UNAVAILABLE_REPLY = /^(LOADING|BUSY|OOM|MASTERDOWN|READONLY|TRYAGAIN|CLUST
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
+interface SetKeys {
+  z: string;
+  h: string;
+  m: string;
+  l: string;
+}
+
+/** Key names of this many sets are kept (a set is a board season's region: few are in use at once). */
+const KEY_CACHE_SIZE = 1024;
+
 export class RedisSortedSets implements SortedSetStore {
   readonly label: string;
   private readonly prefix: string;
@@ -68,6 +78,8 @@ export class RedisSortedSets implements SortedSetStore {
   private readonly restoreChunk: number;
   private readonly lockTtlMs: number;
   private readonly lockWaitMs: number;
+  private readonly submitScript: ScriptFn;
+  private readonly keyCache = new Map<string, SetKeys>();
 
   constructor(private readonly client: RedisClient, options: RedisSortedSetsOptions = {}) {
     const o = { ...DEFAULT_REDIS_SORTED_SETS_OPTIONS, ...options };
@@ -77,11 +89,17 @@ export class RedisSortedSets implements SortedSetStore {
     this.lockTtlMs = o.lockTtlMs;
     this.lockWaitMs = o.lockWaitMs;
     this.call = defineScripts(client);
+    this.submitScript = scriptFunctions(client).get('submit') as ScriptFn;
   }
 
-  private keys(set: string) {
+  private keys(set: string): SetKeys {
+    let keys = this.keyCache.get(set);
+    if (keys) return keys;
     const base = `${this.prefix}lb:{${set}}`;
-    return { z: `${base}:z`, h: `${base}:h`, m: `${base}:m`, l: `${base}:l` };
+    keys = { z: `${base}:z`, h: `${base}:h`, m: `${base}:m`, l: `${base}:l` };
+    if (this.keyCache.size >= KEY_CACHE_SIZE) this.keyCache.clear();
+    this.keyCache.set(set, keys);
+    return keys;
   }
 
   /** Runs a Redis call; transport failures become UnavailableError (503), script codes their errors. */
@@ -104,15 +122,17 @@ export class RedisSortedSets implements SortedSetStore {
     const k = this.keys(set);
     const carry = request.carry;
     const reply = await this.run<[number, string, number, number] | null>(set, () =>
-      this.call(
-        'submit', k.z, k.h, k.m,
+      this.submitScript(
+        k.z, k.h, k.m,
         playerId, request.op, String(request.value), atHex(request.at), request.onlyIfPresent ? '1' : '0',
         carry ? String(carry.score) : '', carry ? atHex(carry.at) : '',
       ),
     );
     if (reply === null) return undefined;
     const [score, member, position, changed] = reply;
-    return { entry: { ...parseMember(member, score), position }, changed: changed === 1 };
+    // The member is <at>:<playerId> of this very player: only its time needs reading.
+    const entry: PlacedEntry = { playerId, at: Number.parseInt(member.slice(0, AT_HEX_DIGITS), 16), score: score + 0, position };
+    return { entry, changed: changed === 1 };
   }
 
   async take(set: string, playerId: string): Promise<SortedSetEntry | undefined> {
