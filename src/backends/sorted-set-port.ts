@@ -89,6 +89,17 @@ export interface SortedSetStore {
   drop(set: string): Promise<void>;
   /** Resolves when the store answers. */
   ping(): Promise<void>;
+  /**
+   * Optional, for several sets of this store read as one (the regions of a board season): the first `count` entries
+   * of their union, in order. Throws SetMissingError when any of them is missing. A store offers it when it can
+   * answer in one step (a single Redis node: one script); callers fall back to `range` per set otherwise.
+   */
+  rangeUnion?(sets: readonly string[], count: number): Promise<SortedSetEntry[]>;
+  /**
+   * Optional, as `rangeUnion`: the player's entry in the union of `sets` (the best one, should it be in several) with
+   * its 0-based position in that union. Throws SetMissingError when any of them is missing.
+   */
+  findInUnion?(sets: readonly string[], playerId: string): Promise<PlacedEntry | undefined>;
 }
 
 /** The store does not have this set (its marker is gone): it must be restored from the durable copy first. */

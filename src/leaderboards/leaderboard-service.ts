@@ -126,6 +126,13 @@ const PARTS_CACHE_SEASONS = 8;
 
 const NO_PARTS: readonly Part[] = Object.freeze([]);
 
+/** The store holding every one of several parts, when there are several and one store holds them all. */
+function unionStore(parts: readonly Part[]): SortedSetStore | undefined {
+  const store = parts[0]?.store;
+  if (parts.length < 2 || !store || parts.some((p) => p.store !== store)) return undefined;
+  return store;
+}
+
 /** The store of a set cannot answer now (down, or it lost the set and cannot rebuild it yet). */
 function isUnavailable(err: unknown): boolean {
   return err instanceof RealmError && err.code === 'unavailable';
@@ -598,9 +605,18 @@ export class LeaderboardService {
     const season = this.readSeason(board, options.season);
     const parts = this.readParts(board, season, options.region);
     const limit = Math.max(0, Math.floor(options.limit));
+    const ranked = (e: SortedSetEntry, i: number): RankedScore => ({ rank: i + 1, playerId: e.playerId, score: decodeScore(board.order, e.score) });
+    const union = unionStore(parts);
+    if (union?.rangeUnion) {
+      // Every region on one store that merges them itself: one call, and only the merged entries travel. A store down
+      // is all the regions down, which the per-part path below would answer with 503 as well.
+      const sets = parts.map((p) => p.set);
+      const entries = await this.onSet(board, season, () => (union.rangeUnion as NonNullable<SortedSetStore['rangeUnion']>)(sets, limit));
+      return { board: board.id, season, entries: entries.map(ranked) };
+    }
     const { values, partial } = settle(parts, await Promise.allSettled(parts.map((p) => this.onSet(board, season, () => p.store.range(p.set, 0, limit)))));
     const lists = values.filter((l): l is SortedSetEntry[] => l !== undefined);
-    const entries = mergeFirst(lists, limit).map((e, i) => ({ rank: i + 1, playerId: e.playerId, score: decodeScore(board.order, e.score) }));
+    const entries = mergeFirst(lists, limit).map(ranked);
     return withPartial({ board: board.id, season, entries }, partial);
   }
 
@@ -622,6 +638,14 @@ export class LeaderboardService {
     const board = await this.board(boardId);
     const season = this.readSeason(board, options.season);
     const parts = this.readParts(board, season, options.region);
+    const union = unionStore(parts);
+    if (union?.findInUnion) {
+      // One call finds the player in every region and counts what is ahead of it in each (see `top`).
+      const sets = parts.map((p) => p.set);
+      const found = await this.onSet(board, season, () => (union.findInUnion as NonNullable<SortedSetStore['findInUnion']>)(sets, playerId));
+      if (!found) throw new NotFoundError(`player ${playerId} has no score on leaderboard "${board.id}" in season ${season}`);
+      return { playerId, score: decodeScore(board.order, found.score), rank: found.position + 1 };
+    }
     const located = await this.locate(board, season, parts, playerId);
     const { entry, part } = located;
     const { values: ahead, partial } = settle(parts, await Promise.allSettled(

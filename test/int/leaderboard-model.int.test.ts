@@ -1,6 +1,7 @@
 // The leaderboard service against a brute-force model, on both sorted-set adapters: thousands of submissions in a
 // known order, on desc and asc boards, with every operator, with and without regions (one region on its own Redis
-// database); every reply, top N, rank and around-me answer must equal the model's. Halfway, the store loses every
+// database; on `redis-one` every region on the one Redis, where global top N and rank are single union scripts);
+// every reply, top N, rank and around-me answer must equal the model's. Halfway, the store loses every
 // set, and the answers must stay the same after the automatic rebuild from PostgreSQL.
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -17,8 +18,8 @@ import { openTestCluster, type TestCluster } from '../helpers/backends.js';
 import { deleteKeysWithPrefix, openTestRedis, type TestRedis } from '../helpers/redis.js';
 import { seededRandom as rng } from '../helpers/seeded-random.js';
 
-type Kind = 'memory' | 'redis';
-const KINDS: readonly Kind[] = ['memory', 'redis'];
+type Kind = 'memory' | 'redis' | 'redis-one';
+const KINDS: readonly Kind[] = ['memory', 'redis', 'redis-one'];
 const MAX = Number.MAX_SAFE_INTEGER;
 const REGIONS = ['eu', 'na', 'asia'] as const;
 
@@ -89,6 +90,12 @@ describe.each(KINDS)('leaderboards against a brute-force model on %s', (kind) =>
       redis = [main, second];
       const other = new RedisSortedSets(second.client, { keyPrefix: main.prefix, label: 'redis-na' });
       stores = { default: new RedisSortedSets(main.client, { keyPrefix: main.prefix }), regions: { na: other } };
+    } else if (kind === 'redis-one') {
+      const main = await openTestRedis();
+      redis = [main];
+      const store = new RedisSortedSets(main.client, { keyPrefix: main.prefix });
+      expect(store.rangeUnion && store.findInUnion, 'a single-node Redis store reads regions as one').toBeDefined();
+      stores = { default: store };
     } else {
       stores = { default: new MemorySortedSets(), regions: { na: new MemorySortedSets() } };
     }
@@ -106,7 +113,7 @@ describe.each(KINDS)('leaderboards against a brute-force model on %s', (kind) =>
 
   /** What a store that restarted empty looks like: every set and marker gone. */
   async function loseEverything(): Promise<void> {
-    if (kind === 'redis') {
+    if (kind !== 'memory') {
       for (const r of redis) await deleteKeysWithPrefix(r.client as Redis, r.prefix);
       return;
     }
@@ -125,7 +132,7 @@ describe.each(KINDS)('leaderboards against a brute-force model on %s', (kind) =>
   }
 
   it('answers exactly like the model through thousands of submissions, a region move now and then, and a lost store', async () => {
-    const random = rng(kind === 'redis' ? 2026 : 1126);
+    const random = rng(kind === 'memory' ? 1126 : kind === 'redis' ? 2026 : 2911);
     const models = new Map<string, ModelBoard>();
     for (const { id, ...def } of boardDefs) {
       await service.define(id, def);

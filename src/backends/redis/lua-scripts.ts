@@ -9,7 +9,8 @@ const LUA_DIR = fileURLToPath(new URL('./lua/', import.meta.url));
 export interface LuaScript {
   /** The command name on the client: `rs` + the file name in camel case (`take-3.lua` → `rsTake`). */
   command: string;
-  numberOfKeys: number;
+  /** Keys the script takes; null for a script named `<name>-n.lua`, whose caller passes the key count first. */
+  numberOfKeys: number | null;
   lua: string;
 }
 
@@ -20,11 +21,11 @@ export function luaScripts(): Map<string, LuaScript> {
   if (cached) return cached;
   const scripts = new Map<string, LuaScript>();
   for (const file of readdirSync(LUA_DIR)) {
-    const m = /^([a-z][a-z-]*)-(\d+)\.lua$/.exec(file);
+    const m = /^([a-z][a-z-]*?)-(\d+|n)\.lua$/.exec(file);
     if (!m) continue;
     const name = m[1] as string;
     const command = 'rs' + name.replace(/(^|-)([a-z])/g, (_, _dash: string, c: string) => c.toUpperCase());
-    scripts.set(name, { command, numberOfKeys: Number(m[2]), lua: readFileSync(`${LUA_DIR}/${file}`, 'utf8') });
+    scripts.set(name, { command, numberOfKeys: m[2] === 'n' ? null : Number(m[2]), lua: readFileSync(`${LUA_DIR}/${file}`, 'utf8') });
   }
   cached = scripts;
   return scripts;
@@ -48,7 +49,7 @@ export function scriptFunctions(client: RedisClient): Map<string, ScriptFn> {
   const commands = client as unknown as Record<string, ScriptFn | undefined>;
   const fns = new Map<string, ScriptFn>();
   for (const [name, script] of scripts) {
-    if (typeof commands[script.command] !== 'function') client.defineCommand(script.command, { numberOfKeys: script.numberOfKeys, lua: script.lua });
+    if (typeof commands[script.command] !== 'function') client.defineCommand(script.command, { numberOfKeys: script.numberOfKeys ?? undefined, lua: script.lua });
     fns.set(name, (commands[script.command] as ScriptFn).bind(client));
   }
   return fns;

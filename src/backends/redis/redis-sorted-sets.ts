@@ -11,7 +11,7 @@ import type {
   Neighbourhood, PlacedEntry, SortedSetEntry, SortedSetStore, SubmitOutcome, SubmitRequest,
 } from '../sorted-set-port.js';
 import { defineScripts, scriptFunctions, type ScriptFn } from './lua-scripts.js';
-import { redisFailure, type RedisClient } from './redis-client.js';
+import { isCluster, redisFailure, type RedisClient } from './redis-client.js';
 import { errorFromCode, isErrorCode } from './script-errors.js';
 
 export interface RedisSortedSetsOptions {
@@ -80,6 +80,12 @@ export class RedisSortedSets implements SortedSetStore {
   private readonly lockWaitMs: number;
   private readonly submitScript: ScriptFn;
   private readonly keyCache = new Map<string, SetKeys>();
+  /**
+   * The union reads: on a single node only. A script must name every key it touches, and on a Redis Cluster the sets
+   * of one board season carry different hash tags (each may live on another node), so there they stay per set.
+   */
+  readonly rangeUnion?: (sets: readonly string[], count: number) => Promise<SortedSetEntry[]>;
+  readonly findInUnion?: (sets: readonly string[], playerId: string) => Promise<PlacedEntry | undefined>;
 
   constructor(private readonly client: RedisClient, options: RedisSortedSetsOptions = {}) {
     const o = { ...DEFAULT_REDIS_SORTED_SETS_OPTIONS, ...options };
@@ -89,7 +95,30 @@ export class RedisSortedSets implements SortedSetStore {
     this.lockTtlMs = o.lockTtlMs;
     this.lockWaitMs = o.lockWaitMs;
     this.call = defineScripts(client);
-    this.submitScript = scriptFunctions(client).get('submit') as ScriptFn;
+    const scripts = scriptFunctions(client);
+    this.submitScript = scripts.get('submit') as ScriptFn;
+    if (!isCluster(client)) {
+      const rangeUnion = scripts.get('range-union') as ScriptFn;
+      const findUnion = scripts.get('find-union') as ScriptFn;
+      const label = (sets: readonly string[]) => sets.join(', ');
+      this.rangeUnion = async (sets, count) => {
+        if (count <= 0 || sets.length === 0) return [];
+        const keys = sets.flatMap((set) => {
+          const k = this.keys(set);
+          return [k.z, k.m];
+        });
+        return parseFlat(await this.run(label(sets), () => rangeUnion(keys.length, ...keys, count)));
+      };
+      this.findInUnion = async (sets, playerId) => {
+        if (sets.length === 0) return undefined;
+        const keys = sets.flatMap((set) => {
+          const k = this.keys(set);
+          return [k.z, k.h, k.m];
+        });
+        const reply = await this.run<[string, string, number] | null>(label(sets), () => findUnion(keys.length, ...keys, playerId));
+        return reply === null ? undefined : { ...parseMember(reply[1], reply[0]), position: reply[2] };
+      };
+    }
   }
 
   private keys(set: string): SetKeys {
