@@ -90,10 +90,19 @@ export async function buildServer(realm: Realm, options: ServerOptions = {}): Pr
   installFleet(app, realm.fleet);
   installInternalAppends(app, realm.fleet, realm.players, realm.keys.adminKey);
 
+  // The labelled series of each route, method and status, looked up once: prom-client hashes the labels on every
+  // `labels()` call, and this runs for every request. Routes and statuses are few, so the map stays small.
+  const series = new Map<string, { requests: { inc: () => void }; duration: { observe: (seconds: number) => void } }>();
   app.addHook('onResponse', async (req, reply) => {
     const route = req.routeOptions.url ?? 'unmatched';
-    realm.metrics.httpRequests.labels(route, req.method, String(reply.statusCode)).inc();
-    realm.metrics.httpDuration.labels(route, req.method).observe(reply.elapsedTime / 1000);
+    const key = `${route} ${req.method} ${reply.statusCode}`;
+    let s = series.get(key);
+    if (!s) {
+      s = { requests: realm.metrics.httpRequests.labels(route, req.method, String(reply.statusCode)), duration: realm.metrics.httpDuration.labels(route, req.method) };
+      series.set(key, s);
+    }
+    s.requests.inc();
+    s.duration.observe(reply.elapsedTime / 1000);
   });
 
   installAudit(app, realm.anticheat.audit);

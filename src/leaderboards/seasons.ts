@@ -20,18 +20,21 @@ function isoWeek(ms: number): { year: number; week: number } {
 
 /** The season a moment belongs to. */
 export function seasonAt(reset: BoardReset, ms: number): string {
-  const d = new Date(ms);
   switch (reset) {
     case 'never':
       return 'all';
-    case 'daily':
+    case 'daily': {
+      const d = new Date(ms);
       return `${pad(d.getUTCFullYear(), 4)}-${pad(d.getUTCMonth() + 1)}-${pad(d.getUTCDate())}`;
+    }
     case 'weekly': {
       const { year, week } = isoWeek(ms);
       return `${pad(year, 4)}-W${pad(week)}`;
     }
-    case 'monthly':
+    case 'monthly': {
+      const d = new Date(ms);
       return `${pad(d.getUTCFullYear(), 4)}-${pad(d.getUTCMonth() + 1)}`;
+    }
   }
 }
 
