@@ -16,9 +16,18 @@ export interface ServerChild {
   stop: (graceMs?: number) => Promise<void>;
 }
 
+/**
+ * Node options for a server child: with BENCH_SERVER_CPU_PROF=<dir>, each writes a CPU profile there when it stops
+ * (node refuses --cpu-prof in NODE_OPTIONS), to see where a server's time goes under a scenario's load.
+ */
+function profileArgs(): string[] {
+  const dir = process.env.BENCH_SERVER_CPU_PROF;
+  return dir ? ['--cpu-prof', `--cpu-prof-dir=${dir}`] : [];
+}
+
 /** Starts the server with the environment plus `env` (HOST 127.0.0.1, PORT 0 and LOG_LEVEL info unless given). */
 export async function startServerChild(env: Record<string, string>, timeoutMs = 120_000): Promise<ServerChild> {
-  const child = spawn(process.execPath, [BIN, 'serve'], {
+  const child = spawn(process.execPath, [...profileArgs(), BIN, 'serve'], {
     env: { ...process.env, HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
