@@ -1,0 +1,52 @@
+// The single-node Redis client hands the commands of one event-loop turn to the kernel in one write, and each command
+// still gets its own reply (and its own error), in order.
+import type { Socket } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openTestRedis, type TestRedis } from '../helpers/redis.js';
+
+describe('Redis client (single node)', () => {
+  let redis: TestRedis;
+  beforeAll(async () => {
+    redis = await openTestRedis();
+  });
+  afterAll(async () => {
+    await redis?.cleanup();
+  });
+
+  it('sends the commands of one turn in one write, each with its own reply and error, in order', async () => {
+    const key = `${redis.prefix}coalesce`;
+    let writes = 0;
+    const socket = redis.client.stream as Socket & { _write: Socket['_write']; _writev: NonNullable<Socket['_writev']> };
+    const write = socket._write;
+    const writev = socket._writev;
+    socket._write = function (...args) {
+      writes++;
+      return write.apply(this, args);
+    };
+    socket._writev = function (...args) {
+      writes++;
+      return writev.apply(this, args);
+    };
+    try {
+      const sent = [
+        ...Array.from({ length: 20 }, (_, i) => redis.client.rpush(key, `v${i}`)),
+        redis.client.hget(key, 'wrong type').then(() => 'answered', (err: Error) => err.message),
+        redis.client.lrange(key, 0, -1),
+      ];
+      const replies = await Promise.all(sent);
+      expect(writes).toBe(1);
+      expect(replies.slice(0, 20)).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
+      expect(replies[20]).toMatch(/WRONGTYPE/);
+      expect(replies[21]).toEqual(Array.from({ length: 20 }, (_, i) => `v${i}`));
+
+      // Commands of later turns go out in writes of their own.
+      writes = 0;
+      await redis.client.llen(key);
+      await redis.client.llen(key);
+      expect(writes).toBe(2);
+    } finally {
+      socket._write = write;
+      socket._writev = writev;
+    }
+  });
+});
