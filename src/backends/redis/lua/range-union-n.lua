@@ -2,7 +2,7 @@
   The first entries of the union of several leaderboard sorted sets of one Redis (the regions of a board season on a
   single node): a k-way merge done here, so one call answers and only the merged entries travel. Read-only.
   Each set is read lazily in chunks, so a set that contributes little is read little (top 100 of 4 even regions
-  reads about 4 x 41 entries, not 4 x 100).
+  reads about 4 x 29 entries, not 4 x 100).
 
   numkeys 2 x sets; KEYS[2i-1] the i-th sorted set, KEYS[2i] its marker
   ARGV[1] how many entries to return (>= 1)
@@ -27,40 +27,48 @@ local function bytes_less(a, b)
 end
 
 local count = tonumber(ARGV[1])
-local chunk = math.min(count, math.ceil(count / sets) + 16)
--- buffers[i]: the set's current chunk {member, score, ...}; scores[i]: its scores as numbers, read once.
-local buffers, scores, heads, fetched, done = {}, {}, {}, {}, {}
+-- A chunk a little over an even share: an uneven set reads one more chunk, which costs less than reading more
+-- from every set every time.
+local chunk = math.min(count, math.ceil(count / sets) + 4)
+-- Per set: the current chunk {member, score, ...}, the position in it of the head entry, the head's score as a
+-- number (nil once the set is exhausted), how far the set was read, and whether it has nothing more.
+local items, at, head, fetched, last = {}, {}, {}, {}, {}
 local function fill(i)
   local from = fetched[i]
-  local items = redis.call('ZRANGE', KEYS[2 * i - 1], from, from + chunk - 1, 'WITHSCORES')
-  local numbers = {}
-  for j = 2, #items, 2 do numbers[j] = tonumber(items[j]) end
-  buffers[i], scores[i], heads[i] = items, numbers, 1
-  fetched[i] = from + #items / 2
-  if #items < 2 * chunk then done[i] = true end
+  local got = redis.call('ZRANGE', KEYS[2 * i - 1], from, from + chunk - 1, 'WITHSCORES')
+  local n = #got
+  items[i], at[i] = got, 1
+  fetched[i] = from + n / 2
+  last[i] = n < 2 * chunk
+  head[i] = n > 0 and tonumber(got[2]) or nil
 end
 for i = 1, sets do
   fetched[i] = 0
   fill(i)
 end
 
-local out = {}
-while #out < 2 * count do
+local out, n = {}, 0
+while n < 2 * count do
   local best, best_score
   for i = 1, sets do
-    if heads[i] > #buffers[i] and not done[i] then fill(i) end
-    local h = heads[i]
-    if h <= #buffers[i] then
-      local score = scores[i][h + 1]
-      if not best or score < best_score or (score == best_score and bytes_less(buffers[i][h], buffers[best][heads[best]])) then
-        best, best_score = i, score
-      end
+    local score = head[i]
+    if score and (not best or score < best_score or (score == best_score and bytes_less(items[i][at[i]], items[best][at[best]]))) then
+      best, best_score = i, score
     end
   end
   if not best then break end
-  local h = heads[best]
-  out[#out + 1] = buffers[best][h]
-  out[#out + 1] = buffers[best][h + 1]
-  heads[best] = h + 2
+  local chunk_items, h = items[best], at[best]
+  out[n + 1] = chunk_items[h]
+  out[n + 2] = chunk_items[h + 1]
+  n = n + 2
+  h = h + 2
+  if chunk_items[h] then
+    at[best] = h
+    head[best] = tonumber(chunk_items[h + 1])
+  elseif last[best] then
+    head[best] = nil
+  else
+    fill(best)
+  end
 end
 return out
