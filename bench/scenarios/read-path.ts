@@ -30,8 +30,18 @@ export const readPathScenario: Scenario = {
       ctx.progress(`creating ${players} players`);
       const ids = Array.from({ length: players }, (_, i) => `reader-${i}`);
       const state = { type: 'data.set', data: { key: 'profile', value: { name: 'Aria', guild: 'North Wind', level: 42, badges: ['a', 'b', 'c'] } } };
-      await runLoad(CONCURRENCY, 3_600_000, (_w, _i, n) => client.request('POST', `/v1/players/${ids[n]}/events`, { events: [state, { type: 'stat.add', data: { stat: 'xp', amount: 1000 } }] }), { maxOps: players });
+      // A 503 (a database busy with other work on a shared machine) is retried: a player left out would be read as 404.
+      const create = async (id: string) => {
+        for (let attempt = 1; ; attempt++) {
+          const res = await client.send('POST', `/v1/players/${id}/events`, { events: [state, { type: 'stat.add', data: { stat: 'xp', amount: 1000 } }] });
+          if (res.status < 400) return;
+          if (res.status !== 503 || attempt >= 10) throw new Error(`creating ${id}: ${res.status} ${res.body.slice(0, 200)}`);
+          await new Promise((resolve) => setTimeout(resolve, 100 * attempt));
+        }
+      };
+      const created = await runLoad(CONCURRENCY, 3_600_000, (_w, _i, n) => create(ids[n] as string), { maxOps: players });
       client.close();
+      if (created.errors > 0) throw new Error(`${created.errors} players could not be created`, { cause: created.firstError });
       // A second process serves the reads: it has none of these players in memory, so reads come from the cache.
       reader = await startServerProcess({ ...env, LOG_LEVEL: 'info', REALMSTATE_DATA_DIR: dirs[1] as string });
       const rc = new LoadClient(reader.url, headers, CONCURRENCY);
