@@ -128,13 +128,12 @@ export const lbSubmitScenario: Scenario = {
       }
 
       ctx.progress('starting a server process for the HTTP submissions, and an empty fastify server');
-      [server, empty] = await Promise.all([
-        startServerChild({
-          DATABASE_URLS: bench.databaseUrls.join(','), REDIS_URL, REDIS_KEY_PREFIX: bench.prefix, REALMSTATE_DATA_DIR: dataDir,
-          REALMSTATE_CONFIG: writeBenchConfig(dataDir), REALMSTATE_API_KEY: GAME_KEY, REALMSTATE_ADMIN_KEY: `${GAME_KEY}-admin`,
-        }),
-        startEmptyServer(),
-      ]);
+      // One after the other, each kept as soon as it runs, so a failure of either leaves nothing running behind.
+      server = await startServerChild({
+        DATABASE_URLS: bench.databaseUrls.join(','), REDIS_URL, REDIS_KEY_PREFIX: bench.prefix, REALMSTATE_DATA_DIR: dataDir,
+        REALMSTATE_CONFIG: writeBenchConfig(dataDir), REALMSTATE_API_KEY: GAME_KEY, REALMSTATE_ADMIN_KEY: `${GAME_KEY}-admin`,
+      });
+      empty = await startEmptyServer();
       const headers = { authorization: `Bearer ${GAME_KEY}` };
       // The board was made with PUT semantics by the in-process realm; make sure the server sees it before loading it.
       const probe = await fetch(`${server.url}/v1/leaderboards`, { headers });
