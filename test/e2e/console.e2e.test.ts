@@ -51,7 +51,10 @@ describe.skipIf(!existsSync(CHROMIUM))('console in a browser', () => {
   let browser: BrowserContext;
   let page: Page;
   const admin = () => new RealmstateClient({ baseUrl: base, apiKey: ADMIN_KEY });
-  const shot = async (name: string) => page.screenshot({ path: join(ARTIFACTS, `console-${name}.png`) });
+  const shot = async (name: string) => {
+    await page.evaluate('window.scrollTo(0, 0)');
+    await page.screenshot({ path: join(ARTIFACTS, `console-${name}.png`) });
+  };
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'realmstate-console-'));
@@ -85,12 +88,12 @@ describe.skipIf(!existsSync(CHROMIUM))('console in a browser', () => {
     await key.fill(API_KEY);
     await page.getByRole('button', { name: 'Open the console' }).click();
     await expect.poll(() => page.getByRole('alert').textContent()).toContain('game-server key');
-    expect(await page.evaluate(() => sessionStorage.getItem('realmstate.adminKey'))).toBeNull();
+    expect(await page.evaluate("sessionStorage.getItem('realmstate.adminKey')")).toBeNull();
     await shot('login');
     await key.fill(ADMIN_KEY);
     await page.getByRole('button', { name: 'Open the console' }).click();
     await page.locator('[data-test=backends]').waitFor();
-    expect(await page.evaluate(() => sessionStorage.getItem('realmstate.adminKey'))).toBe(ADMIN_KEY);
+    expect(await page.evaluate("sessionStorage.getItem('realmstate.adminKey')")).toBe(ADMIN_KEY);
     // The overview is live: a few refreshes draw the charts.
     await expect.poll(() => page.locator('svg.spark polyline').first().getAttribute('points'), { timeout: 10_000 }).toMatch(/ .* /);
     const overview = await page.locator('main').textContent();
