@@ -39,6 +39,7 @@ h4 { margin: 10px 0 6px; font-size: 13px; color: var(--muted); text-transform: u
 .grid { display: grid; grid-template-columns: repeat(auto-fill, minmax(330px, 1fr)); gap: 16px; align-items: start; }
 .grid .card { margin-bottom: 0; }
 .grid.two { grid-template-columns: repeat(2, minmax(0, 1fr)); margin-bottom: 16px; }
+.grid.two > div > .card + .card { margin-top: 16px; }
 .grid.three { grid-template-columns: repeat(3, minmax(0, 1fr)); }
 .stats { display: flex; flex-wrap: wrap; gap: 18px; }
 .stat .label { color: var(--muted); font-size: 12px; }
@@ -48,9 +49,10 @@ td svg.spark { width: 160px; height: 28px; }
 svg.spark polyline { fill: none; stroke: var(--accent); stroke-width: 1.6; }
 table { border-collapse: collapse; width: 100%; font-variant-numeric: tabular-nums; }
 th, td { text-align: left; padding: 5px 8px; border-bottom: 1px solid var(--line); vertical-align: top; }
+td button, td .badge { white-space: nowrap; }
 th { font-size: 12px; color: var(--muted); font-weight: 600; }
 code { font: 12px ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; }
-code.clip { display: inline-block; max-width: 420px; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; vertical-align: bottom; }
+code.clip { display: inline-block; max-width: 260px; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; vertical-align: bottom; }
 pre.json { background: #0f1522; color: #d6deeb; padding: 10px 12px; border-radius: 6px; max-height: 360px; overflow: auto; font: 12px/1.4 ui-monospace, Menlo, Consolas, monospace; margin: 6px 0 0; }
 .badge { display: inline-block; padding: 1px 8px; border-radius: 10px; font-size: 12px; font-weight: 600; }
 .badge.ok { color: var(--ok); background: var(--ok-bg); } .badge.bad { color: var(--bad); background: var(--bad-bg); }

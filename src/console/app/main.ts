@@ -72,14 +72,17 @@ function start(root: HTMLElement, key: string): void {
   fill(root, h('header', {}, h('span', { class: 'brand' }, 'Realmstate'), h('span', { class: 'where' }, location.host), logout), h('div', { class: 'layout' }, nav, main));
   let timers: number[] = [];
   let generation = 0;
+  let shown: Screen | undefined;
 
   const show = () => {
     for (const t of timers) clearTimeout(t);
     timers = [];
-    for (const el of document.querySelectorAll('.toast')) el.remove();
     const mine = ++generation;
     const [name = 'overview', ...params] = location.hash.replace(/^#\/?/, '').split('/').map((p) => decodeURIComponent(p));
     const screen = SCREENS.find((s) => s.name === name) ?? overview;
+    // An action's outcome stays while its screen redraws, not once the operator moves on.
+    if (screen !== shown) for (const el of document.querySelectorAll('.toast')) el.remove();
+    shown = screen;
     fill(nav, SCREENS.map((s) => h('a', { href: `#/${s.name}`, class: s === screen ? 'active' : undefined }, s.title)));
     document.title = `${screen.title} · Realmstate console`;
     const ctx: ScreenContext = {

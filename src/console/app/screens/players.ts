@@ -4,7 +4,7 @@ import { isApiError, type ResponseOf } from '../../../client/index.js';
 import type { Screen, ScreenContext } from '../context.js';
 import { card, confirmAction, describe, errorBox, fill, fmt, h, json, searchBox, table, toast, when } from '../ui.js';
 
-const PAGE = 20;
+const PAGE = 12;
 type State = ResponseOf<'getPlayer'>;
 
 export const players: Screen = {
@@ -38,7 +38,7 @@ async function showPlayer(out: HTMLElement, ctx: ScreenContext, id: string): Pro
     seqLabel.textContent = String(seq);
     try {
       const s = await api.getStateAt(id, seq);
-      if (Number(slider.value) === seq) fill(at, stateView(s), json(s));
+      if (Number(slider.value) === seq) fill(at, stateView(s), h('details', {}, h('summary', {}, `Raw JSON at seq ${seq}`), json(s)));
     } catch (err) {
       fill(at, errorBox(err));
     }
@@ -82,20 +82,22 @@ async function showPlayer(out: HTMLElement, ctx: ScreenContext, id: string): Pro
   fill(
     out,
     h('div', { class: 'grid two' },
-      card(`${state.playerId} · seq ${state.seq}`, stateView(state), actions),
-      card('Raw JSON', json(state)),
-    ),
-    card(
-      'State at seq',
-      h('div', { class: 'slider' },
-        h('button', { class: 'secondary small', onclick: () => step(-1), 'aria-label': 'previous seq' }, '◀'),
-        slider,
-        h('button', { class: 'secondary small', onclick: () => step(1), 'aria-label': 'next seq' }, '▶'),
-        h('span', {}, 'seq ', seqLabel, ` of ${state.seq}`),
+      h('div', {},
+        card(`${state.playerId} · seq ${state.seq}`, stateView(state), actions),
+        card(
+          'State at seq',
+          h('div', { class: 'slider' },
+            h('button', { class: 'secondary small', onclick: () => step(-1), 'aria-label': 'previous seq' }, '◀'),
+            slider,
+            h('button', { class: 'secondary small', onclick: () => step(1), 'aria-label': 'next seq' }, '▶'),
+            h('span', {}, 'seq ', seqLabel, ` of ${state.seq}`),
+          ),
+          at,
+        ),
       ),
-      at,
+      card('Event log', timeline),
     ),
-    card('Event log', timeline),
+    card('Raw JSON', json(state)),
   );
   await showAt(state.seq);
   await showEvents(timeline, ctx, id, [0], showAt);
@@ -126,12 +128,12 @@ async function showEvents(box: HTMLElement, ctx: ScreenContext, id: string, afte
   fill(
     box,
     table(
-      ['seq', 'type', 'data', 'recorded', ''],
+      ['seq', 'type', 'data', 'at (UTC)', ''],
       page.events.map((e) => [
         String(e.seq),
         h('code', {}, e.type),
         h('code', { class: 'clip' }, JSON.stringify(e.data)),
-        when(e.recordedAt),
+        h('span', { title: when(e.recordedAt) }, when(e.recordedAt).slice(11)),
         h('button', { class: 'secondary small', onclick: () => void showAt(e.seq) }, 'state here'),
       ]),
     ),
