@@ -41,6 +41,19 @@ describe('admin overview and queue detail', () => {
     expect(second.requests.perSecond).toBeCloseTo(between / second.requests.windowSeconds, 6);
     expect(second.requests.p99Ms).toBeGreaterThan(0);
     expect(second.activePlayers).toBeGreaterThanOrEqual(20);
+    // Each shard with its players table's rows: written behind, so they arrive within the flush interval.
+    expect(second.shards.map((x: { index: number }) => x.index)).toEqual([0]);
+    await t.realm.players.flush();
+  });
+
+  it("counts each shard's players", async () => {
+    let shards: Array<{ players: number | null }> = [];
+    for (let i = 0; i < 100; i++) {
+      await new Promise((r) => setTimeout(r, 200));
+      shards = (await t.app.inject({ method: 'GET', url: '/v1/admin/overview', headers: adminAuth })).json().shards;
+      if (shards[0]?.players === 20) break; // the count is reused for up to 15 s
+    }
+    expect(shards).toEqual([{ index: 0, label: expect.any(String), players: 20 }]);
   });
 
   it('is for the admin key only', async () => {

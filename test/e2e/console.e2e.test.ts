@@ -64,6 +64,8 @@ describe.skipIf(!existsSync(CHROMIUM) && !process.env.CI)('console in a browser'
     t = await startTestRealm('pglite', { shards: 2, env: { REALMSTATE_CONFIG: configFile } });
     base = await t.app.listen({ host: '127.0.0.1', port: 0 });
     await seed(admin());
+    // The players rows are written behind: flushed now, so the overview's player counts include the seed.
+    await t.realm.players.flush();
     mkdirSync(ARTIFACTS, { recursive: true });
     profile = mkdtempSync(join(tmpdir(), 'realmstate-chromium-'));
     browser = await chromium.launchPersistentContext(profile, {
@@ -102,6 +104,9 @@ describe.skipIf(!existsSync(CHROMIUM) && !process.env.CI)('console in a browser'
     expect(overview).toContain('write-behind pending');
     expect(overview).toContain('epoch');
     expect(await page.locator('[data-test=backends]').textContent()).toContain('up');
+    // aria, bram and cara have logs (dain and cheater only scores), spread over the two shards.
+    const players = await page.locator('[data-test=overview-shards] tbody tr td:nth-child(3)').allTextContents();
+    expect(players.map(Number).reduce((a, b) => a + b, 0)).toBe(3);
     await shot('overview');
     // A reload keeps the key for the tab.
     await page.reload();

@@ -21,6 +21,9 @@ export const overviewSchema = z.object({
   appendQueue: z.number().int().describe('events applied in memory and not yet committed'),
   activePlayers: z.number().int().describe('players held in memory'),
   config: z.object({ version: z.number().int(), hash: z.string() }),
+  shards: z
+    .array(z.object({ index: z.number().int(), label: z.string(), players: z.number().int().nullable().describe('rows of its players table; null when the shard did not answer') }))
+    .describe("each shard database (by its position in DATABASE_URLS) and its players: counted, or PostgreSQL's estimate above 100000 rows; refreshed every 15 s at most"),
 });
 
 interface Sample {
@@ -74,8 +77,36 @@ const sum = async (gauge: { get(): Promise<{ values: Array<{ value: number }> }>
 const max = async (gauge: { get(): Promise<{ values: Array<{ value: number }> }> }): Promise<number> =>
   (await gauge.get()).values.reduce((m, v) => Math.max(m, v.value), 0);
 
+/** How long a shard's player count is reused: counting is not free on a big table. */
+const PLAYER_COUNT_TTL_MS = 15_000;
+
+/**
+ * An exact count while the table is small (cheap), PostgreSQL's estimate (its last ANALYZE, by hand or by autovacuum)
+ * once that says it is big. A table never analyzed has -1: counted.
+ */
+const PLAYER_COUNT_SQL = `SELECT CASE WHEN c.reltuples > 100000 THEN c.reltuples::bigint ELSE (SELECT count(*) FROM players) END AS n
+  FROM pg_class c WHERE c.oid = to_regclass('players')`;
+
+function playerCounts(realm: Realm): () => Promise<Array<{ index: number; label: string; players: number | null }>> {
+  let cached: { at: number; value: Promise<Array<{ index: number; label: string; players: number | null }>> } | undefined;
+  return () => {
+    if (cached && Date.now() - cached.at < PLAYER_COUNT_TTL_MS) return cached.value;
+    const value = Promise.all(
+      realm.sql.shards.map(async (shard) => {
+        // A shard that is down (or slow to say so) is shown as such rather than holding the whole overview.
+        const count = shard.query<{ n: number | string }>(PLAYER_COUNT_SQL).then((rows) => (rows[0] === undefined ? 0 : Number(rows[0].n)));
+        const players = await Promise.race([count, new Promise<null>((resolve) => setTimeout(resolve, 2000, null).unref())]).catch(() => null);
+        return { index: shard.index, label: shard.label, players };
+      }),
+    );
+    cached = { at: Date.now(), value };
+    return value;
+  };
+}
+
 export function overviewRoutes(app: FastifyInstance, realm: Realm): void {
   const startedAt = Date.now();
+  const shardPlayers = playerCounts(realm);
   // Samples of recent calls, oldest first; a window is measured from the oldest one.
   const samples: Sample[] = [];
 
@@ -115,6 +146,7 @@ export function overviewRoutes(app: FastifyInstance, realm: Realm): void {
         appendQueue: await sum(m.appendQueue),
         activePlayers: await sum(m.activePlayers),
         config: { version: config.version, hash: config.hash },
+        shards: await shardPlayers(),
       };
     },
   });

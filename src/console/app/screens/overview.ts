@@ -56,7 +56,7 @@ export const overview: Screen = {
           h('p', { class: 'muted' }, `${fmt(o.appendQueue)} events waiting for their commit · ${fmt(o.activePlayers)} players in memory`),
         ),
         card('Config', h('div', { class: 'stats' }, stat('version', String(o.config.version)), stat('hash', o.config.hash)), h('a', { href: '#/config' }, 'Config screen →')),
-        shardCard(shardMap),
+        shardCard(shardMap, o.shards),
         instances && instances.instances.length > 0
           ? card('Instances', table(['id', 'url', 'slots', 'last seen'], instances.instances.map((i) => [i.id, i.url, fmt(i.slots), when(i.lastSeenAt)])))
           : null,
@@ -65,14 +65,17 @@ export const overview: Screen = {
   },
 };
 
-function shardCard(shardMap: ResponseOf<'getShards'> | Error): HTMLElement {
+function shardCard(shardMap: ResponseOf<'getShards'> | Error, counts: ResponseOf<'getOverview'>['shards']): HTMLElement {
   if (shardMap instanceof Error) return card('Shards', errorBox(shardMap));
   const move = shardMap.move;
   return card(
     'Shards',
     h('p', {}, `epoch ${shardMap.epoch} · ${shardMap.shards.length} shards`),
     shareBar(shardMap.shards.map((s) => ({ label: `#${s.id}`, value: s.slots }))),
-    table(['shard', 'slots', 'state'], shardMap.shards.map((s) => [`#${s.id} ${s.label}`, fmt(s.slots), badge(s.state, s.state === 'up' ? 'ok' : 'bad')])),
+    table(['shard', 'slots', 'players', 'state'], shardMap.shards.map((s) => {
+      const players = counts.find((c) => c.index === s.index)?.players;
+      return [`#${s.id} ${s.label}`, fmt(s.slots), players === null || players === undefined ? '–' : fmt(players), badge(s.state, s.state === 'up' ? 'ok' : 'bad')];
+    }), { 'data-test': 'overview-shards' }),
     move && move.state === 'running' ? h('p', {}, badge(`${move.kind} running: ${move.slotsDone}/${move.slotsTotal} slots`, 'warn')) : null,
     h('a', { href: '#/shards' }, 'Shards screen →'),
   );
