@@ -11,6 +11,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RealmstateClient } from '../../src/client/index.js';
 import { ADMIN_KEY, API_KEY, startTestRealm, type TestRealm } from '../helpers/realm.js';
 
+/** Waits for the page to show something: generous, since the machine running the suite may be busy. */
+const poll = <T>(fn: () => Promise<T> | T) => expect.poll(fn, { timeout: 15_000, interval: 100 });
+
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const ARTIFACTS = fileURLToPath(new URL('../artifacts/', import.meta.url));
 // Chromium's background connections are refused on a closed network; these flags keep it from trying.
@@ -87,10 +90,10 @@ describe.skipIf(!existsSync(CHROMIUM) && !process.env.CI)('console in a browser'
     const key = page.getByLabel('Admin key');
     await key.fill('rs_admin_not-the-key-at-all');
     await page.getByRole('button', { name: 'Open the console' }).click();
-    await expect.poll(() => page.getByRole('alert').textContent()).toContain('Wrong key');
+    await poll(() => page.getByRole('alert').textContent()).toContain('Wrong key');
     await key.fill(API_KEY);
     await page.getByRole('button', { name: 'Open the console' }).click();
-    await expect.poll(() => page.getByRole('alert').textContent()).toContain('game-server key');
+    await poll(() => page.getByRole('alert').textContent()).toContain('game-server key');
     expect(await page.evaluate("sessionStorage.getItem('realmstate.adminKey')")).toBeNull();
     await shot('login');
     await key.fill(ADMIN_KEY);
@@ -98,7 +101,7 @@ describe.skipIf(!existsSync(CHROMIUM) && !process.env.CI)('console in a browser'
     await page.locator('[data-test=backends]').waitFor();
     expect(await page.evaluate("sessionStorage.getItem('realmstate.adminKey')")).toBe(ADMIN_KEY);
     // The overview is live: a few refreshes draw the charts.
-    await expect.poll(() => page.locator('svg.spark polyline').first().getAttribute('points'), { timeout: 10_000 }).toMatch(/ .* /);
+    await poll(() => page.locator('svg.spark polyline').first().getAttribute('points')).toMatch(/ .* /);
     const overview = await page.locator('main').textContent();
     expect(overview).toContain('requests/s');
     expect(overview).toContain('write-behind pending');
@@ -118,33 +121,33 @@ describe.skipIf(!existsSync(CHROMIUM) && !process.env.CI)('console in a browser'
     await page.getByLabel('Player id').fill('aria');
     await page.getByRole('button', { name: 'Find' }).click();
     const pageLabel = page.locator('[data-test=page]');
-    await expect.poll(() => pageLabel.textContent()).toBe('events 1–12');
+    await poll(() => pageLabel.textContent()).toBe('events 1–12');
     await page.getByRole('button', { name: 'Next →' }).click();
-    await expect.poll(() => pageLabel.textContent()).toBe('events 13–24');
+    await poll(() => pageLabel.textContent()).toBe('events 13–24');
     await page.getByRole('button', { name: '← Previous' }).click();
-    await expect.poll(() => pageLabel.textContent()).toBe('events 1–12');
+    await poll(() => pageLabel.textContent()).toBe('events 1–12');
     // aria's first 30 events each add 10 xp (then a sword, a region and a trade's hold and settle): the state at seq N has N × 10.
     const at = page.locator('[data-test=state-at]');
-    await expect.poll(() => at.locator('pre').textContent()).toContain('"seq": 34');
+    await poll(() => at.locator('pre').textContent()).toContain('"seq": 34');
     await page.getByLabel('seq', { exact: true }).fill('7');
-    await expect.poll(() => at.locator('pre').textContent()).toContain('"xp": 70');
+    await poll(() => at.locator('pre').textContent()).toContain('"xp": 70');
     await page.getByRole('button', { name: 'previous seq' }).click();
-    await expect.poll(() => page.locator('[data-test=seq-label]').textContent()).toBe('6');
-    await expect.poll(() => at.locator('pre').textContent()).toContain('"xp": 60');
+    await poll(() => page.locator('[data-test=seq-label]').textContent()).toBe('6');
+    await poll(() => at.locator('pre').textContent()).toContain('"xp": 60');
     await page.getByRole('button', { name: 'Next →' }).click();
-    await expect.poll(() => pageLabel.textContent()).toBe('events 13–24');
+    await poll(() => pageLabel.textContent()).toBe('events 13–24');
     await page.locator('[data-test=timeline] tr', { hasText: 'stat.add' }).nth(2).getByRole('button', { name: 'state here' }).click();
-    await expect.poll(() => page.locator('[data-test=seq-label]').textContent()).toBe('15');
-    await expect.poll(() => at.locator('pre').textContent()).toContain('"xp": 150');
+    await poll(() => page.locator('[data-test=seq-label]').textContent()).toBe('15');
+    await poll(() => at.locator('pre').textContent()).toContain('"xp": 150');
     await page.getByRole('button', { name: 'Next →' }).click();
-    await expect.poll(() => pageLabel.textContent()).toBe('events 25–34');
+    await poll(() => pageLabel.textContent()).toBe('events 25–34');
     expect(await page.getByRole('button', { name: 'Next →' }).isDisabled()).toBe(true);
     expect(await page.locator('[data-test=timeline]').textContent()).toContain('trade.settle');
     await page.getByRole('button', { name: '← Previous' }).click();
     await page.getByRole('button', { name: '← Previous' }).click();
-    await expect.poll(() => pageLabel.textContent()).toBe('events 1–12');
+    await poll(() => pageLabel.textContent()).toBe('events 1–12');
     await page.getByLabel('seq', { exact: true }).fill('10');
-    await expect.poll(() => at.locator('pre').textContent()).toContain('"xp": 100');
+    await poll(() => at.locator('pre').textContent()).toContain('"xp": 100');
     await shot('players');
   });
 
@@ -152,62 +155,62 @@ describe.skipIf(!existsSync(CHROMIUM) && !process.env.CI)('console in a browser'
     await page.getByRole('link', { name: 'Leaderboards' }).click();
     await page.locator('[data-test=boards]').getByRole('link', { name: 'arena' }).click();
     const entries = page.locator('[data-test=board-entries]');
-    await expect.poll(() => entries.locator('tbody tr').count()).toBe(4);
+    await poll(() => entries.locator('tbody tr').count()).toBe(4);
     const rows = await entries.locator('tbody tr').allTextContents();
     expect(rows[0]).toMatch(/^1bram1,?200$/);
     expect(rows[3]).toMatch(/^4dain700$/);
     await page.getByLabel('region').selectOption('na');
     await page.getByRole('button', { name: 'Show top' }).click();
-    await expect.poll(() => entries.locator('tbody tr').count()).toBe(1);
+    await poll(() => entries.locator('tbody tr').count()).toBe(1);
     await page.getByLabel('region').selectOption('');
     await page.getByLabel('around player').fill('aria');
     await page.getByRole('button', { name: 'Show around' }).click();
-    await expect.poll(() => entries.locator('a.mark').textContent()).toBe('aria');
+    await poll(() => entries.locator('a.mark').textContent()).toBe('aria');
     await page.getByRole('button', { name: '◀ previous season' }).click();
-    await expect.poll(() => entries.textContent()).toContain('Nothing to show');
+    await poll(() => entries.textContent()).toContain('Nothing to show');
     await page.getByRole('button', { name: 'current' }).click();
-    await expect.poll(() => entries.locator('tbody tr').count()).toBe(4);
+    await poll(() => entries.locator('tbody tr').count()).toBe(4);
     await shot('leaderboards');
   });
 
   it('shows a config reload by itself, and a refused file with its error', async () => {
     await page.getByRole('link', { name: 'Config' }).click();
     const status = page.locator('[data-test=config-status]');
-    await expect.poll(() => status.textContent()).toContain('version1');
+    await poll(() => status.textContent()).toContain('version1');
     await page.getByLabel('Player id').fill('p1');
     await page.getByRole('button', { name: 'Show variants' }).click();
-    await expect.poll(() => page.locator('[data-test=variants]').textContent()).toMatch(/xp-boost(control|boosted)/);
+    await poll(() => page.locator('[data-test=variants]').textContent()).toMatch(/xp-boost(control|boosted)/);
     writeFileSync(configFile, CONSOLE_TEST_CONFIG(2, 12));
-    await expect.poll(() => status.textContent(), { timeout: 15_000 }).toContain('version2');
-    await expect.poll(() => page.locator('main').textContent()).toContain('"xpPerKill": 12');
+    await poll(() => status.textContent()).toContain('version2');
+    await poll(() => page.locator('main').textContent()).toContain('"xpPerKill": 12');
     writeFileSync(configFile, 'version: 3\nleaderboards: [{ id: arena, order: sideways }]\n');
-    await expect.poll(() => page.locator('[data-test=last-error]').textContent(), { timeout: 15_000 }).toContain('Refused');
+    await poll(() => page.locator('[data-test=last-error]').textContent()).toContain('Refused');
     expect(await status.textContent()).toContain('version2');
     await shot('config');
     writeFileSync(configFile, CONSOLE_TEST_CONFIG(4, 12));
-    await expect.poll(() => status.textContent(), { timeout: 15_000 }).toContain('no error');
+    await poll(() => status.textContent()).toContain('no error');
   });
 
   it('shows the slot map and asks before a drain (Cancel changes nothing)', async () => {
     await page.getByRole('link', { name: 'Shards' }).click();
     const table = page.locator('[data-test=shards]');
-    await expect.poll(() => table.locator('tbody tr').count()).toBe(2);
+    await poll(() => table.locator('tbody tr').count()).toBe(2);
     expect(await table.textContent()).toContain('2,048');
     await table.getByRole('button', { name: 'Drain…' }).first().click();
     const dialog = page.getByRole('dialog');
-    await expect.poll(() => dialog.textContent()).toContain('Move all 2048 slots off shard');
+    await poll(() => dialog.textContent()).toContain('Move all 2048 slots off shard');
     await dialog.getByRole('button', { name: 'Cancel' }).click();
-    await expect.poll(() => dialog.count()).toBe(0);
+    await poll(() => dialog.count()).toBe(0);
     expect((await admin().getShards()).move).toBeNull();
     await page.getByRole('button', { name: 'Rebalance…' }).click();
-    await expect.poll(() => page.getByRole('status').first().textContent()).toContain('Already even');
+    await poll(() => page.getByRole('status').first().textContent()).toContain('Already even');
     await shot('shards');
   });
 
   it('shows the queues, a searching ticket and the recent match with its quality', async () => {
     await page.getByRole('link', { name: 'Matchmaking' }).click();
-    await expect.poll(() => page.locator('[data-test=queues]').textContent()).toContain('duel');
-    await expect.poll(() => page.locator('[data-test=matches] tbody tr').count()).toBe(1);
+    await poll(() => page.locator('[data-test=queues]').textContent()).toContain('duel');
+    await poll(() => page.locator('[data-test=matches] tbody tr').count()).toBe(1);
     expect(await page.locator('[data-test=matches]').textContent()).toContain('aria vs bram');
     expect(await page.locator('main').textContent()).toContain('cara');
     await shot('matchmaking');
@@ -215,28 +218,28 @@ describe.skipIf(!existsSync(CHROMIUM) && !process.env.CI)('console in a browser'
 
   it('shows the books, a trade timeline, and clears a flag after confirmation', async () => {
     await page.getByRole('link', { name: 'Economy & anti-cheat' }).click();
-    await expect.poll(() => page.locator('[data-test=books]').textContent()).toContain('sword');
+    await poll(() => page.locator('[data-test=books]').textContent()).toContain('sword');
     expect(await page.locator('main').textContent()).toContain('every book balances');
     await page.getByLabel('Trade id').fill('aria-bram-1');
     await page.getByRole('button', { name: 'Show trade' }).click();
     const timeline = page.locator('[data-test=trade-timeline]');
-    await expect.poll(() => timeline.textContent()).toContain('trade.settle');
+    await poll(() => timeline.textContent()).toContain('trade.settle');
     expect(await timeline.textContent()).toContain('trade.hold');
     const flags = page.locator('[data-test=flags]');
-    await expect.poll(() => flags.textContent()).toContain('cheater');
+    await poll(() => flags.textContent()).toContain('cheater');
     await shot('economy');
     await flags.getByRole('button', { name: 'Clear…' }).click();
     await page.getByRole('dialog').getByRole('button', { name: 'Confirm' }).click();
-    await expect.poll(() => page.locator('main').textContent()).toContain('Nothing to show');
+    await poll(() => page.locator('main').textContent()).toContain('Nothing to show');
     expect((await admin().listFlags({ status: 'cleared' })).flags.map((f) => f.playerId)).toEqual(['cheater']);
-    await expect.poll(() => page.locator('[data-test=audit]').textContent()).toContain('anticheat.clear');
+    await poll(() => page.locator('[data-test=audit]').textContent()).toContain('anticheat.clear');
   });
 
   it('rolls a player back only after a confirmation that asks for a reason', async () => {
     await page.goto(`${base}/console#/players/bram`);
-    await expect.poll(() => page.locator('[data-test=seq-label]').textContent()).toBe('4');
+    await poll(() => page.locator('[data-test=seq-label]').textContent()).toBe('4');
     await page.getByLabel('seq', { exact: true }).fill('2');
-    await expect.poll(() => page.locator('[data-test=state-at] pre').textContent()).toContain('"seq": 2');
+    await poll(() => page.locator('[data-test=state-at] pre').textContent()).toContain('"seq": 2');
     await page.getByRole('button', { name: "Roll back to the slider's seq…" }).click();
     const dialog = page.getByRole('dialog');
     expect(await dialog.textContent()).toContain("bram's state equal to its state at seq 2");
@@ -246,8 +249,8 @@ describe.skipIf(!existsSync(CHROMIUM) && !process.env.CI)('console in a browser'
     expect((await admin().getPlayer('bram')).seq).toBe(4);
     await dialog.getByLabel('Reason').fill('undo the trade');
     await dialog.getByRole('button', { name: 'Confirm' }).click();
-    await expect.poll(() => page.getByRole('status').first().textContent()).toContain('bram rolled back to seq 2');
-    await expect.poll(() => page.locator('main h3').first().textContent()).toBe('bram · seq 5');
+    await poll(() => page.getByRole('status').first().textContent()).toContain('bram rolled back to seq 2');
+    await poll(() => page.locator('main h3').first().textContent()).toBe('bram · seq 5');
     const bram = await admin().getPlayer('bram', { consistency: 'strong' });
     expect([bram.seq, bram.stats, bram.items]).toEqual([5, { gold: 500, xp: 40 }, {}]);
     expect((await admin().listAudit({ limit: 5 })).entries.map((e) => e.action)).toContain('players.rollback');
