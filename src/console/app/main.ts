@@ -96,13 +96,19 @@ function start(root: HTMLElement, key: string): void {
           if (mine !== generation) return;
           try {
             await fn();
+            if (mine === generation) problem.hidden = true;
           } catch (err) {
-            // A screen shows its own errors; an expired or revoked key sends the operator back to the login.
+            // An expired or revoked key sends the operator back to the login; anything else is said above the
+            // screen, which keeps its last figures and tries again.
             if (isApiError(err, 'unauthenticated') || isApiError(err, 'permission_denied')) {
               sessionStorage.removeItem(KEY);
               login(root, 'The key is no longer accepted.');
               generation++;
               return;
+            }
+            if (mine === generation) {
+              problem.textContent = `Refresh failed, retrying: ${describe(err)}`;
+              problem.hidden = false;
             }
           }
           if (mine === generation) timers.push(window.setTimeout(run, ms));
@@ -110,7 +116,8 @@ function start(root: HTMLElement, key: string): void {
         void run();
       },
     };
-    fill(main, h('h2', {}, screen.title));
+    const problem = h('div', { class: 'error', role: 'alert', hidden: true, 'data-test': 'refresh-error' });
+    fill(main, h('h2', {}, screen.title), problem);
     const body = h('div', { class: 'screen', 'data-screen': screen.name });
     main.appendChild(body);
     screen.render(body, ctx);

@@ -60,7 +60,7 @@ function showBoard(root: HTMLElement, ctx: ScreenContext, board: Board): void {
 
   const entries = (page: ResponseOf<'getTop'>, highlight?: string) =>
     h('div', {},
-      h('p', { class: 'muted' }, `season ${page.season}${page.partial?.length ? '' : ''}`, page.partial?.length ? badge(`partial: ${page.partial.join(', ')} down`, 'warn') : null),
+      h('p', { class: 'muted' }, `season ${page.season} `, page.partial?.length ? badge(`partial: ${page.partial.join(', ')} down`, 'warn') : null),
       table(['rank', 'player', 'score'], page.entries.map((e) => [String(e.rank), h('a', { href: `#/players/${encodeURIComponent(e.playerId)}`, class: e.playerId === highlight ? 'mark' : undefined }, e.playerId), fmt(e.score)])),
     );
   const showTop = async () => {
