@@ -1,6 +1,6 @@
-// The console's script: in a checkout, bundled from the TypeScript sources (src/console/app) with esbuild when the
-// server starts, so `npm start` serves the code you see with no build step; where only dist/ was shipped, the bundle
-// `npm run build` wrote beside this file.
+// The console's script: in a checkout, bundled from the TypeScript sources (src/console/app) with esbuild by the
+// server (once, when the console is first opened), so `npm start` serves the code you see with no build step; where
+// only dist/ was shipped, the bundle `npm run build` wrote beside this file.
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';

@@ -5,9 +5,15 @@ import { consoleScript } from './bundle.js';
 import { CONSOLE_CSS, CONSOLE_HTML } from './page.js';
 
 export function consoleRoutes(app: FastifyInstance): void {
-  // Bundled once, when the server starts; a failure shows on the page's script request and in the log, not at start.
-  const script = consoleScript();
-  script.catch((err: unknown) => app.log.error({ err }, 'the console script could not be bundled; /console will not work'));
+  // Bundled once, on the first request for it: a server whose console is never opened (a test's, a fleet member's)
+  // spends nothing on it. A failure is logged and tried again on the next request.
+  let script: Promise<string> | undefined;
+  const bundled = (): Promise<string> =>
+    (script ??= consoleScript().catch((err: unknown) => {
+      script = undefined;
+      app.log.error({ err }, 'the console script could not be bundled');
+      throw err;
+    }));
   const headers = {
     // The console's own files only: no inline script, no other origin.
     'content-security-policy': "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; connect-src 'self'; frame-ancestors 'none'",
@@ -17,6 +23,6 @@ export function consoleRoutes(app: FastifyInstance): void {
   };
   app.get('/console', async (_req, reply) => reply.headers(headers).type('text/html; charset=utf-8').send(CONSOLE_HTML));
   app.get('/console/', async (_req, reply) => reply.redirect('/console'));
-  app.get('/console/app.js', async (_req, reply) => reply.headers(headers).type('text/javascript; charset=utf-8').send(await script));
+  app.get('/console/app.js', async (_req, reply) => reply.headers(headers).type('text/javascript; charset=utf-8').send(await bundled()));
   app.get('/console/app.css', async (_req, reply) => reply.headers(headers).type('text/css; charset=utf-8').send(CONSOLE_CSS));
 }
