@@ -125,6 +125,7 @@ async function serve(): Promise<void> {
   const address = app.server.address();
   const where = typeof address === 'object' && address ? `http://${settings.host}:${address.port}` : String(address);
   log.info({ address: where }, `Realmstate listening on ${where}; ${realm.describe()}`);
+  log.info({ console: `${where}/console` }, `admin console: ${where}/console (paste the admin key)`);
 }
 
 /** Opens the realm, or explains what to do when the embedded database is held by a running server. */

@@ -168,6 +168,11 @@ export class RealmstateClient {
     return this.body('listQueues', {}, options);
   }
 
+  /** (admin) One queue's searching tickets (oldest first, with their waits) and recent matches (newest first). */
+  getQueueDetail(queue: string, query?: Q<'getQueueDetail'>, options?: CallOptions): R<'getQueueDetail'> {
+    return this.body('getQueueDetail', { params: { queue }, query }, options);
+  }
+
   // Trades and economy
 
   /** Trades goods between two players, all or nothing; the same tradeId with the same body answers the first outcome again. */
@@ -246,6 +251,11 @@ export class RealmstateClient {
   }
 
   // Operations
+
+  /** (admin) This instance's live figures: requests/s, p99, outbox lag, write-behind pending, config version. */
+  getOverview(options?: CallOptions): R<'getOverview'> {
+    return this.body('getOverview', {}, options);
+  }
 
   health(options?: CallOptions): R<'health'> {
     return this.body('health', {}, options);

@@ -21,8 +21,9 @@ import type {
 } from '../http/routes/anticheat.js';
 import type { economySchema, tradeCommittedSchema, tradeRequestSchema, tradeViewSchema } from '../http/routes/trades.js';
 import type {
-  matchResultRequestSchema, matchSchema, queuesSchema, ticketQuerySchema, ticketRequestSchema, ticketSchema,
+  matchResultRequestSchema, matchSchema, queueDetailQuerySchema, queueDetailSchema, queuesSchema, ticketQuerySchema, ticketRequestSchema, ticketSchema,
 } from '../http/routes/matchmaking.js';
+import type { overviewSchema } from '../http/routes/overview.js';
 import type { instancesResponseSchema } from '../fleet/http.js';
 import type { moveResultSchema, rebalanceRequestSchema, shardPlanSchema, shardStatusSchema } from '../http/routes/shards.js';
 
@@ -78,6 +79,8 @@ export const OPERATIONS = {
   rebalanceShards: { method: 'POST', path: '/v1/admin/shards:rebalance' },
   drainShard: { method: 'POST', path: '/v1/admin/shards/{id}:drain' },
   cancelShardMove: { method: 'POST', path: '/v1/admin/shards:cancel' },
+  getOverview: { method: 'GET', path: '/v1/admin/overview' },
+  getQueueDetail: { method: 'GET', path: '/v1/admin/matchmaking/queues/{queue}' },
 } as const satisfies Record<string, OperationInfo>;
 
 export type OperationId = keyof typeof OPERATIONS;
@@ -138,6 +141,8 @@ export interface Operations {
   rebalanceShards: Operation<never, never, In<typeof rebalanceRequestSchema>, Out<typeof shardPlanSchema> | Out<typeof moveResultSchema>>;
   drainShard: Operation<Id, never, never, Out<typeof moveResultSchema>>;
   cancelShardMove: Operation<never, never, never, Out<typeof moveResultSchema>>;
+  getOverview: Operation<never, never, never, Out<typeof overviewSchema>>;
+  getQueueDetail: Operation<{ queue: string }, In<typeof queueDetailQuerySchema>, never, Out<typeof queueDetailSchema>>;
 }
 
 // Every operation in the table has types, and every typed operation is in the table.

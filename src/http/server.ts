@@ -16,6 +16,8 @@ import { leaderboardRoutes } from './routes/leaderboards.js';
 import { matchmakingRoutes } from './routes/matchmaking.js';
 import { shardRoutes } from './routes/shards.js';
 import { opsRoutes } from './routes/ops.js';
+import { overviewRoutes } from './routes/overview.js';
+import { consoleRoutes } from '../console/routes.js';
 import { playerRoutes } from './routes/players.js';
 import { anticheatRoutes } from './routes/anticheat.js';
 import { installAudit } from '../anticheat/index.js';
@@ -115,6 +117,8 @@ export async function buildServer(realm: Realm, options: ServerOptions = {}): Pr
   tradeRoutes(app, realm);
   matchmakingRoutes(app, realm);
   shardRoutes(app, realm);
+  overviewRoutes(app, realm);
+  consoleRoutes(app);
   await app.ready();
   return app;
 }

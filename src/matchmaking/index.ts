@@ -1,4 +1,4 @@
-export { Matchmaker, OpenTicketError, DEFAULT_MATCHMAKER_OPTIONS, MATCHED_EVENT_TYPE, type MatchmakerOptions, type NewTicket, type QueueSummary } from './matchmaker.js';
+export { Matchmaker, OpenTicketError, DEFAULT_MATCHMAKER_OPTIONS, MATCHED_EVENT_TYPE, type MatchmakerOptions, type NewTicket, type QueueSummary, type QueueDetail } from './matchmaker.js';
 export { matchmakingConfigSchema, queueConfigSchema, queueRules, stepValue, type MatchmakingConfig, type QueueConfig, type QueueRules } from './queue-config.js';
 export { findMatches, balanceTeams, packParties, matchQuality, ruleViolations, type MatcherOptions } from './matcher.js';
 export { rateMatch, drawProbability, RATING_TAU } from './ratings.js';

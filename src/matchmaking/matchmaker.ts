@@ -52,6 +52,13 @@ export interface QueueSummary {
   matchesLastMinute: number;
 }
 
+/** One queue as an operator looks at it: who is searching (oldest first) and what it matched lately (newest first). */
+export interface QueueDetail {
+  name: string;
+  searching: Array<PublicTicket & { waitSeconds: number }>;
+  recentMatches: PublicMatch[];
+}
+
 export class Matchmaker {
   readonly instanceId: string;
   private readonly options: Required<Omit<MatchmakerOptions, 'instanceId'>>;
@@ -193,6 +200,20 @@ export class Matchmaker {
         return { name: q.name, searching: s.searching, oldestWaitSeconds: s.oldestCreatedAtMs === null ? 0 : Math.max(0, (now - s.oldestCreatedAtMs) / 1000), matchesLastMinute: s.matchesLastMinute };
       }),
     );
+  }
+
+  async queueDetail(name: string, limit: number): Promise<QueueDetail> {
+    if (!this.queueConfig(name)) throw new NotFoundError(`queue ${name} not found`);
+    const now = Date.now();
+    const [searching, recent] = await Promise.all([this.pool.searching(name), this.pool.recentMatches(name, limit)]);
+    return {
+      name,
+      searching: searching
+        .sort((a, b) => a.createdAtMs - b.createdAtMs)
+        .slice(0, limit)
+        .map((t) => ({ ...publicTicket(t, undefined), waitSeconds: Math.max(0, (now - t.createdAtMs) / 1000) })),
+      recentMatches: recent.map(publicMatch),
+    };
   }
 
   start(): void {

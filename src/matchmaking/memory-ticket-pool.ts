@@ -1,7 +1,7 @@
 // The in-process ticket pool of embedded mode (one instance). Every method does all its work before its first
 // await, so each is atomic exactly as the Redis scripts are.
 import type { ClaimOutcome, CloseOutcome, CreateOutcome, QueueStats, ResultOutcome, TicketPool } from './ticket-pool.js';
-import { RETAIN_MS } from './ticket-pool.js';
+import { RECENT_MATCHES, RETAIN_MS } from './ticket-pool.js';
 import type { Match, MatchRecord, StoredResult, Ticket } from './ticket.js';
 
 interface Lease {
@@ -20,6 +20,8 @@ export class MemoryTicketPool implements TicketPool {
   private readonly unapplied = new Map<string, number>();
   private readonly outbox = new Map<string, number>();
   private readonly recent = new Map<string, number[]>();
+  /** Queue → its newest match ids, newest last. */
+  private readonly recentIds = new Map<string, string[]>();
   private readonly leases = new Map<string, Lease>();
   private readonly counters = new Map<string, number>();
   /** Closed tickets and matches by the time they may be forgotten. */
@@ -77,6 +79,9 @@ export class MemoryTicketPool implements TicketPool {
     const recent = (this.recent.get(match.queue) ?? []).filter((t) => t > nowMs - 60_000);
     recent.push(nowMs);
     this.recent.set(match.queue, recent);
+    const ids = this.recentIds.get(match.queue) ?? [];
+    ids.push(match.matchId);
+    this.recentIds.set(match.queue, ids.slice(-Math.max(RECENT_MATCHES, recent.length)));
     return { ok: true, seq };
   }
 
@@ -120,6 +125,14 @@ export class MemoryTicketPool implements TicketPool {
     const oldest = first.done ? null : (this.tickets.get(first.value) as Ticket).createdAtMs;
     const recent = (this.recent.get(queue) ?? []).filter((t) => t > nowMs - 60_000);
     return { searching: ids.size, oldestCreatedAtMs: oldest, matchesLastMinute: recent.length };
+  }
+
+  async recentMatches(queue: string, limit: number): Promise<MatchRecord[]> {
+    const ids = [...(this.recentIds.get(queue) ?? [])].reverse();
+    return ids.flatMap((id) => {
+      const m = this.matches.get(id);
+      return m ? [clone(m)] : [];
+    }).slice(0, limit);
   }
 
   async lease(name: string, holder: string, ttlMs: number): Promise<boolean> {

@@ -5,7 +5,7 @@ import type { RedisClient } from '../backends/redis/redis-client.js';
 import { defineScripts } from '../backends/redis/lua-scripts.js';
 import { UnavailableError } from '../errors.js';
 import type { ClaimOutcome, CloseOutcome, CreateOutcome, QueueStats, ResultOutcome, TicketPool } from './ticket-pool.js';
-import { RETAIN_MS } from './ticket-pool.js';
+import { RECENT_MATCHES, RETAIN_MS } from './ticket-pool.js';
 import type { Match, MatchRecord, StoredResult, Ticket } from './ticket.js';
 
 export interface RedisTicketPoolOptions {
@@ -82,7 +82,7 @@ export class RedisTicketPool implements TicketPool {
   async claim(match: Match, nowMs: number): Promise<ClaimOutcome> {
     return this.io(async () => {
       const keys = [...this.queueKeys(match.queue), this.key('outbox'), this.key('recent', match.queue), this.key('m', match.matchId), this.key('seq', match.queue)];
-      const reply = (await this.run('mm-claim', ...keys, this.key('t', ''), match.matchId, JSON.stringify(match), nowMs, RETAIN_MS, match.queue, ...match.ticketIds)) as [number, ...string[]];
+      const reply = (await this.run('mm-claim', ...keys, this.key('t', ''), match.matchId, JSON.stringify(match), nowMs, RETAIN_MS, match.queue, RECENT_MATCHES, ...match.ticketIds)) as [number, ...string[]];
       return reply[0] === 1 ? { ok: true, seq: Number(reply[1]) } : { ok: false, gone: reply.slice(1) as string[] };
     });
   }
@@ -139,6 +139,14 @@ export class RedisTicketPool implements TicketPool {
         this.redis.zcount(this.key('recent', queue), `(${nowMs - 60_000}`, '+inf'),
       ]);
       return { searching, oldestCreatedAtMs: oldest[1] === undefined ? null : Number(oldest[1]), matchesLastMinute: recent };
+    });
+  }
+
+  async recentMatches(queue: string, limit: number): Promise<MatchRecord[]> {
+    return this.io(async () => {
+      const ids = await this.redis.zrevrange(this.key('recent', queue), 0, limit - 1);
+      const matches = await Promise.all(ids.map((id) => this.getMatch(id)));
+      return matches.filter((m): m is MatchRecord => m !== undefined);
     });
   }
 

@@ -43,11 +43,16 @@ export interface TicketPool {
   unpublished(limit: number): Promise<MatchRecord[]>;
   published(matchIds: readonly string[]): Promise<void>;
   stats(queue: string, nowMs: number): Promise<QueueStats>;
+  /** The newest matches of a queue, newest first: at least the last `RECENT_MATCHES` kept, and every one of the last minute. */
+  recentMatches(queue: string, limit: number): Promise<MatchRecord[]>;
   /** Takes or renews the lease `name` for `holder`; false while someone else holds it. */
   lease(name: string, holder: string, ttlMs: number): Promise<boolean>;
   releaseLease(name: string, holder: string): Promise<void>;
   describe(): string;
 }
+
+/** How many of a queue's newest matches stay listed (for the console) once older than a minute. */
+export const RECENT_MATCHES = 20;
 
 /** How long closed tickets and matches stay readable. */
 export const RETAIN_MS = 24 * 3600 * 1000;

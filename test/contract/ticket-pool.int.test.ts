@@ -75,6 +75,40 @@ describe.each(Object.keys(factories))('ticket pool contract: %s', (kind) => {
     expect(await pool.unpublished(10)).toEqual([]);
   });
 
+  it('lists a queue\'s newest matches, newest first: the newest 20 also after a minute, every one of the last minute', async () => {
+    const pool = await open();
+    const now = Date.now();
+    const old: string[] = [];
+    for (let i = 0; i < 25; i++) {
+      const t = ticket([`old-${i}`]);
+      await pool.create(t);
+      const m = match([t]);
+      // A match every 61 s: each claim finds the ones before it older than a minute.
+      expect(await pool.claim(m, now - 3_600_000 + i * 61_000)).toMatchObject({ ok: true });
+      old.push(m.matchId);
+    }
+    const other = ticket(['elsewhere'], 'other');
+    await pool.create(other);
+    await pool.claim(match([other], 'other'), now);
+    // Older than a minute: only the 20 newest stay listed, and none counts as a match of the last minute.
+    expect((await pool.recentMatches('q', 100)).map((m) => m.matchId)).toEqual(old.slice(-20).reverse());
+    expect((await pool.stats('q', now)).matchesLastMinute).toBe(0);
+    const fresh: string[] = [];
+    for (let i = 0; i < 30; i++) {
+      const t = ticket([`new-${i}`]);
+      await pool.create(t);
+      const m = match([t]);
+      await pool.claim(m, now + i);
+      fresh.push(m.matchId);
+    }
+    // Within the minute every match stays (the count per minute needs them), beyond the 20.
+    expect((await pool.recentMatches('q', 100)).map((m) => m.matchId)).toEqual(fresh.slice().reverse());
+    expect((await pool.stats('q', now + 30)).matchesLastMinute).toBe(30);
+    expect((await pool.recentMatches('q', 3)).map((m) => m.matchId)).toEqual(fresh.slice(-3).reverse());
+    expect((await pool.recentMatches('other', 10))).toHaveLength(1);
+    expect(await pool.recentMatches('none', 10)).toEqual([]);
+  });
+
   it('lets exactly one of two racing claims, or a claim and a cancel, win', async () => {
     const pool = await open();
     for (let round = 0; round < 30; round++) {

@@ -152,6 +152,9 @@ describe('typed client', () => {
     const t3 = await game.createTicket({ queue: 'duel', players: [{ playerId: 'c-m3', latencies }] });
     expect((await game.cancelTicket(t3.ticketId)).status).toBe('cancelled');
     expect((await game.listQueues()).queues.map((q) => q.name)).toEqual(['duel']);
+    const queue = await admin.getQueueDetail('duel', { limit: 5 });
+    expect(queue.recentMatches.map((m) => m.matchId)).toEqual([matchId]);
+    expect(queue.searching).toEqual([]);
 
     // Trades: a sword for 50 gold, then the trade and the books.
     await game.appendEvents('c-t1', { events: [{ type: 'item.grant', data: { item: 'sword', qty: 1 } }] });
@@ -178,6 +181,10 @@ describe('typed client', () => {
     expect(rolledBack.state.items).toEqual({ gem: 1 });
     const actions = (await admin.listAudit({ limit: 20 })).entries.map((e) => e.action);
     expect(actions).toEqual(expect.arrayContaining(['anticheat.clear', 'anticheat.ban', 'anticheat.unban', 'players.rollback']));
+
+    const overview = await admin.getOverview();
+    expect(overview.requests.total).toBeGreaterThan(20);
+    expect(overview.config.hash).toMatch(/^[0-9a-f]{16}$/);
 
     // Shards: the map of the two shards; a rebalance of an even map plans nothing and its move finishes at once; a drain
     // of an unknown shard is 404 and a cancel with nothing running 409. (Draining a real shard is shards-admin's test,

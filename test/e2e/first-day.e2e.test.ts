@@ -85,6 +85,13 @@ describe('first day', { timeout: 240_000 }, () => {
     const exited = new Promise<number | string>((resolve) => npm.once('exit', (code, signal) => resolve(code ?? signal ?? 'unknown')));
     await waitFor(() => /Realmstate listening on/.test(out) || npm.exitCode !== null, 'the server to listen', 180_000);
     expect(out).toMatch(/Realmstate listening on/);
+    // The admin console comes with it, with no build step: the page, and its script bundled when first asked for.
+    expect(out).toContain(`admin console: http://127.0.0.1:${port}/console`);
+    const page = await fetch(`http://127.0.0.1:${port}/console`);
+    expect([page.status, page.headers.get('content-type')]).toEqual([200, 'text/html; charset=utf-8']);
+    const script = await fetch(`http://127.0.0.1:${port}/console/app.js`);
+    expect(script.status).toBe(200);
+    expect(await script.text()).toContain('var RealmstateClient = class');
     // The embedded database's lock file names the server process: the one a process manager must not orphan.
     const serverPid = Number(readFileSync(join(dataDir, 'realmstate.lock'), 'utf8'));
     leftovers.push(serverPid);

@@ -35,6 +35,14 @@ export const queuesSchema = z.object({
   queues: z.array(z.object({ name: z.string(), searching: z.number().int(), oldestWaitSeconds: z.number(), matchesLastMinute: z.number().int() })),
 });
 
+export const queueDetailSchema = z.object({
+  name: z.string(),
+  searching: z.array(ticketSchema.extend({ waitSeconds: z.number().describe('seconds since the ticket was created') })).describe('searching tickets, oldest first'),
+  recentMatches: z.array(matchSchema).describe('newest first: every match of the last minute, and at least the 20 newest'),
+});
+export const queueParamsSchema = z.object({ queue: name });
+export const queueDetailQuerySchema = z.object({ limit: queryInt(1, 100, 20) });
+
 export const ticketRequestSchema = z.object({ queue: name, players: z.array(ticketPlayer).min(1).max(64) }).strict();
 export const ticketParamsSchema = z.object({ ticketId: id });
 export const ticketQuerySchema = z.object({ waitSeconds: queryInt(0, 30, 0) });
@@ -128,5 +136,19 @@ export function matchmakingRoutes(app: FastifyInstance, realm: Realm): void {
     errors: [401, 503],
     responses: { 200: queuesSchema },
     handler: async () => ({ queues: await mm.queues() }),
+  });
+
+  defineRoute(app, {
+    method: 'GET',
+    url: '/v1/admin/matchmaking/queues/:queue',
+    operationId: 'getQueueDetail',
+    summary: "(admin) One queue's searching tickets with their waits (oldest first) and its recent matches with their quality (newest first)",
+    tag: 'matchmaking',
+    access: 'admin',
+    params: queueParamsSchema,
+    query: queueDetailQuerySchema,
+    errors: [400, 401, 403, 404, 503],
+    responses: { 200: queueDetailSchema },
+    handler: async ({ params, query }) => mm.queueDetail(params.queue, query.limit),
   });
 }

@@ -6,17 +6,18 @@
   KEYS[3] the queue's hash of searching ticket id -> ticket JSON, KEYS[4] zset of matches to publish,
   KEYS[5] the queue's zset of recent match ids by time, KEYS[6] the match's key, KEYS[7] the queue's match counter
   ARGV[1] prefix of ticket keys, ARGV[2] match id, ARGV[3] match JSON, ARGV[4] now (ms),
-  ARGV[5] how long tickets and the match stay readable (ms), ARGV[6] queue, ARGV[7..] ticket ids
+  ARGV[5] how long tickets and the match stay readable (ms), ARGV[6] queue,
+  ARGV[7] how many of the newest matches KEYS[5] keeps once older than a minute, ARGV[8..] ticket ids
 
   Returns {1, <the match's number in its queue, its seq on the stream>} when claimed, {0, <ticket id>...} listing the tickets no longer searching (nothing written).
 ]]
 local gone = {0}
-for i = 7, #ARGV do
+for i = 8, #ARGV do
   local key = ARGV[1] .. ARGV[i]
   if redis.call('HGET', key, 'status') ~= 'searching' or redis.call('HGET', key, 'queue') ~= ARGV[6] then gone[#gone + 1] = ARGV[i] end
 end
 if #gone > 1 then return gone end
-for i = 7, #ARGV do
+for i = 8, #ARGV do
   local id = ARGV[i]
   local key = ARGV[1] .. id
   redis.call('HSET', key, 'status', 'matched', 'matchId', ARGV[2])
@@ -32,5 +33,10 @@ redis.call('HSET', KEYS[6], 'json', ARGV[3], 'seq', seq)
 redis.call('PEXPIRE', KEYS[6], ARGV[5])
 redis.call('ZADD', KEYS[4], ARGV[4], ARGV[2])
 redis.call('ZADD', KEYS[5], ARGV[4], ARGV[2])
-redis.call('ZREMRANGEBYSCORE', KEYS[5], '-inf', '(' .. (tonumber(ARGV[4]) - 60000))
+-- Everything of the last minute (the queue's matches per minute) and at least the ARGV[7] newest (the console's list):
+-- with fewer than ARGV[7] there is nothing to trim.
+local nth = redis.call('ZRANGE', KEYS[5], -tonumber(ARGV[7]), -tonumber(ARGV[7]), 'WITHSCORES')
+if nth[2] ~= nil then
+  redis.call('ZREMRANGEBYSCORE', KEYS[5], '-inf', '(' .. math.min(tonumber(ARGV[4]) - 60000, tonumber(nth[2])))
+end
 return {1, seq}
