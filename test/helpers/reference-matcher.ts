@@ -2,8 +2,13 @@
 // verbatim as the reference the faster matcher must agree with, match for match, on seeded random pools.
 import { randomUUID } from 'node:crypto';
 import { stepValue, type QueueRules } from '../../src/matchmaking/queue-config.js';
-import { drawProbability } from '../../src/matchmaking/ratings.js';
+import { predictDraw } from 'openskill';
 import type { Match, PlayerRating, Ticket } from '../../src/matchmaking/ticket.js';
+
+/** The draw probability as the matcher computed it then: openskill's own predictDraw. */
+function drawProbability(teams: readonly PlayerRating[][]): number {
+  return predictDraw(teams.map((t) => t.map((r) => ({ mu: r.mu, sigma: r.sigma }))));
+}
 
 /** A ticket as the matcher sees it. */
 interface Candidate {
