@@ -55,4 +55,22 @@ describe.each(Object.keys(factories))('rate windows contract: %s', (kind) => {
     // At t0 + 2000 the amount of t0 + 1000 has left, the one of t0 + 1001 not yet.
     expect(await h.store.add(add('w', 1, true), t0 + 2000)).toMatchObject({ added: true, before: 9 });
   });
+
+  it('adds several windows at once exactly as one by one, outcomes in order, each undoable', async () => {
+    h = await factories[kind]!();
+    const t0 = 3_000_000;
+    await h.store.add(add('full', 10, true), t0);
+    const outcomes = await h.store.addAll([add('x', 3, true), add('full', 1, true), add('y', 4, false, 2), add('x', 2, true)], t0 + 1);
+    expect(outcomes.map((o) => ({ added: o.added, before: o.before }))).toEqual([
+      { added: true, before: 0 },
+      { added: false, before: 10 },
+      { added: true, before: 0 },
+      { added: true, before: 3 },
+    ]);
+    // What one by one would say next, and undo of one of them.
+    await (outcomes[3] as { undo: () => Promise<void> }).undo();
+    expect(await h.store.add(add('x', 1, false), t0 + 2)).toMatchObject({ before: 3 });
+    expect(await h.store.add(add('y', 1, false, 2), t0 + 2)).toMatchObject({ before: 4 });
+    expect(await h.store.addAll([], t0 + 3)).toEqual([]);
+  });
 });

@@ -9,7 +9,8 @@ const LUA_DIR = fileURLToPath(new URL('./lua/', import.meta.url));
 export interface LuaScript {
   /** The command name on the client: `rs` + the file name in camel case (`take-3.lua` → `rsTake`). */
   command: string;
-  numberOfKeys: number;
+  /** From the file name; `-n.lua`: any number, the caller passes the count before the keys. */
+  numberOfKeys: number | undefined;
   lua: string;
 }
 
@@ -20,11 +21,11 @@ export function luaScripts(): Map<string, LuaScript> {
   if (cached) return cached;
   const scripts = new Map<string, LuaScript>();
   for (const file of readdirSync(LUA_DIR)) {
-    const m = /^([a-z][a-z-]*)-(\d+)\.lua$/.exec(file);
+    const m = /^([a-z][a-z-]*)-(\d+|n)\.lua$/.exec(file);
     if (!m) continue;
     const name = m[1] as string;
     const command = 'rs' + name.replace(/(^|-)([a-z])/g, (_, _dash: string, c: string) => c.toUpperCase());
-    scripts.set(name, { command, numberOfKeys: Number(m[2]), lua: readFileSync(`${LUA_DIR}/${file}`, 'utf8') });
+    scripts.set(name, { command, numberOfKeys: m[2] === 'n' ? undefined : Number(m[2]), lua: readFileSync(`${LUA_DIR}/${file}`, 'utf8') });
   }
   cached = scripts;
   return scripts;
