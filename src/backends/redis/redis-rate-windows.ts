@@ -13,11 +13,8 @@ export class RedisRateWindows implements RateWindowStore {
     this.description = `Redis ${label}`;
   }
 
-  async add(request: WindowAdd, nowMs: number): Promise<WindowOutcome> {
-    const key = this.key(request);
-    const id = randomUUID();
-    const [added, before] = (await this.call('rate-window', key, nowMs, request.windowMs, request.limit, request.amount, id, request.enforce ? '1' : '0')) as [number, string];
-    return this.outcome(key, `${request.amount}:${id}`, added, before);
+  add(request: WindowAdd, nowMs: number): Promise<WindowOutcome> {
+    return this.call1([request], nowMs).then((outcomes) => outcomes[0] as WindowOutcome);
   }
 
   /**
@@ -26,25 +23,32 @@ export class RedisRateWindows implements RateWindowStore {
    * the windows over its masters, so there each goes on its own.
    */
   async addAll(requests: readonly WindowAdd[], nowMs: number): Promise<WindowOutcome[]> {
-    if (requests.length <= 1 || isCluster(this.client)) return Promise.all(requests.map((r) => this.add(r, nowMs)));
-    const keys = requests.map((r) => this.key(r));
+    if (requests.length <= 1 || !isCluster(this.client)) return this.call1(requests, nowMs);
+    return (await Promise.all(requests.map((r) => this.call1([r], nowMs)))).flat();
+  }
+
+  /** One call of rate-windows-n.lua for these windows (all in one slot, or one Redis). */
+  private async call1(requests: readonly WindowAdd[], nowMs: number): Promise<WindowOutcome[]> {
+    if (requests.length === 0) return [];
+    const keys: string[] = [];
+    for (const r of requests) {
+      const key = `${this.keyPrefix}ac:window:{${r.key}}`;
+      keys.push(key, `${key}:sum`);
+    }
     const id = randomUUID();
-    const args: Array<string | number> = [requests.length, ...keys, nowMs, id];
+    const args: Array<string | number> = [keys.length, ...keys, nowMs, id];
     for (const r of requests) args.push(r.windowMs, r.limit, r.amount, r.enforce ? '1' : '0');
     const reply = (await this.call('rate-windows', ...args)) as Array<number | string>;
-    return requests.map((r, i) => this.outcome(keys[i] as string, `${r.amount}:${id}.${i + 1}`, reply[2 * i] as number, reply[2 * i + 1] as string));
-  }
-
-  private key(request: WindowAdd): string {
-    return `${this.keyPrefix}ac:window:{${request.key}}`;
-  }
-
-  private outcome(key: string, member: string, added: number, before: string): WindowOutcome {
-    return {
-      added: added === 1,
-      before: Number(before),
-      undo: added === 1 ? async () => void (await this.client.zrem(key, member)) : async () => {},
-    };
+    return requests.map((r, i) => {
+      const added = reply[2 * i] === 1;
+      const member = `${r.amount}:${id}.${i + 1}`;
+      const [key, figures] = [keys[2 * i] as string, keys[2 * i + 1] as string];
+      return {
+        added,
+        before: Number(reply[2 * i + 1]),
+        undo: added ? async () => void (await this.call('rate-window-undo', key, figures, member, r.amount)) : async () => {},
+      };
+    });
   }
 
   async close(): Promise<void> {}
