@@ -102,12 +102,16 @@ export const anticheatScenario: Scenario = {
         await useRules(on);
         await runLoad(CONCURRENCY, warmMs, (w, i) => append(w, i));
         await runLoad(CONCURRENCY, warmMs, (_w, _i, n) => submit(n + ops / 2));
+        await realm.leaderboards.flushCopies();
       }
       for (let r = 0; r < rounds; r++) {
         for (const on of r % 2 === 0 ? [false, true] : [true, false]) {
           await useRules(on);
           const a = await measure(`appends, ${on ? 10 : 0} rules`, (w, i) => append(w, i), cpu[on ? 'a10' : 'a0']);
           const s = await measure(`submits, ${on ? 10 : 0} rules`, (_w, _i, n) => submit(n));
+          // The durable copies of the submissions are written behind; left queued, they would be written during the
+          // next phase (always the appends of the other rule set) and weigh on its figures.
+          await realm.leaderboards.flushCopies();
           sum[on ? 'a10' : 'a0'] += a.perSecond;
           sum[on ? 's10' : 's0'] += s.perSecond;
         }
