@@ -1,4 +1,4 @@
-// The embedded sorted sets (an order-statistic skiplist in the process, what `npm start` uses without Redis) against
+// The embedded sorted sets (a B+tree with counts in the process, what `npm start` uses without Redis) against
 // the Redis adapter, through the same port: memory per 1,000,000 entries, and submissions and rank lookups per second
 // on a set of that size (quick: 100,000, memory scaled to 1,000,000).
 import { execFile } from 'node:child_process';
@@ -18,7 +18,10 @@ const MIB = 2 ** 20;
 
 interface ChildMemory {
   entries: number;
+  /** V8 heap plus ArrayBuffers, after minus before loading. */
   heapBytes: number;
+  /** The same after every player moved once more to a random score. */
+  churnedHeapBytes: number;
   rssBytes: number;
 }
 
@@ -120,7 +123,8 @@ export const lbEmbeddedScenario: Scenario = {
       return [
         {
           scenario: SCENARIO, metric: 'memory per 1,000,000 entries', unit: 'MiB', ours: perMillion(embedded.heapBytes), baseline: perMillion(inRedis.bytes), baselineName: 'Redis', better: 'lower',
-          note: `embedded: V8 heapUsed after minus before loading the set (player ids included), in a fresh node --expose-gc process with two gc() each side (RSS grew ${(embedded.rssBytes / MIB).toFixed(0)} MiB); ` +
+          note: `embedded: V8 heapUsed plus ArrayBuffers after minus before loading the set (player ids included), in a fresh node --expose-gc process with two gc() each side (RSS grew ${(embedded.rssBytes / MIB).toFixed(0)} MiB; ` +
+            `after ${count(n)} more submissions moving random players to random scores: ${perMillion(embedded.churnedHeapBytes).toFixed(1)} MiB per 1,000,000); ` +
             `Redis: MEMORY USAGE … SAMPLES 0 summed over the set's ${inRedis.keys} keys (sorted set of <time>:<player> members + player→member hash + marker); INFO used_memory grew ${((usedAfter - usedBefore) / MIB).toFixed(0)} MiB (shared server, indicative)${scaled}`,
         },
         {

@@ -124,7 +124,7 @@ export class Anticheat implements AppendGuard, ScoreGuard {
     if (adds.length === 0) return undefined;
     const now = Date.now();
     // All windows at once (one round trip to Redis); if one refuses, the others take their amounts back.
-    const outcomes = await Promise.all(adds.map(({ add }) => this.o.windows.add(add, now)));
+    const outcomes = await this.o.windows.addAll(adds.map(({ add }) => add), now);
     const refused = outcomes.findIndex((o) => !o.added);
     if (refused >= 0) {
       // Nothing is written, so nothing of it may stay counted either.

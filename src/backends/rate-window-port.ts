@@ -28,5 +28,7 @@ export interface RateWindowStore {
   readonly description: string;
   /** Drops what left the window, then adds the amount (atomically per key, see `enforce`). */
   add(request: WindowAdd, nowMs: number): Promise<WindowOutcome>;
+  /** Several windows at once (those one write meets), each exactly as `add` in turn, outcomes in the same order. */
+  addAll(requests: readonly WindowAdd[], nowMs: number): Promise<WindowOutcome[]>;
   close(): Promise<void>;
 }

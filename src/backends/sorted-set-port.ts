@@ -1,5 +1,5 @@
 // The sorted-set port: what leaderboards need from a store of ranked sets. Redis (Lua scripts) and an in-process
-// skiplist implement it and pass one contract suite (test/int/sorted-set-port.int.test.ts).
+// B+tree implement it and pass one contract suite (test/int/sorted-set-port.int.test.ts).
 //
 // A set holds at most one entry per player. Entries are ordered by (score ascending, at ascending, playerId
 // bytewise ascending): the port knows nothing of "desc" boards, the leaderboard encodes that into the score.

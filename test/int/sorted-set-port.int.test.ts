@@ -1,4 +1,4 @@
-// The sorted-set port contract: the Redis adapter (Lua scripts) and the in-process skiplist answer every call the same,
+// The sorted-set port contract: the Redis adapter (Lua scripts) and the in-process B+tree answer every call the same,
 // and the Redis adapter does on a 3-master Redis Cluster of the test's own, with sets spread over every master.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MemorySortedSets } from '../../src/backends/memory/index.js';

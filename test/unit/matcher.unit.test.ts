@@ -1,7 +1,7 @@
 // The matcher's pure functions and the rating model: rules of every match, parties, widening, balance, openskill.
 import { predictDraw, rate } from 'openskill';
 import { describe, expect, it } from 'vitest';
-import { balanceTeams, findMatches, matchmakingConfigSchema, queueRules, rateMatch, RATING_TAU, ruleViolations, type QueueConfig, type Ticket } from '../../src/matchmaking/index.js';
+import { balanceTeams, drawProbability, findMatches, matchmakingConfigSchema, queueRules, rateMatch, RATING_TAU, ruleViolations, type QueueConfig, type Ticket } from '../../src/matchmaking/index.js';
 import { seededRandom } from '../helpers/seeded-random.js';
 
 const queue: QueueConfig = matchmakingConfigSchema.parse({
@@ -105,6 +105,17 @@ describe('ratings', () => {
     const rounded = ours.map((t) => t.map((r) => [Number(r.mu.toFixed(2)), Number(r.sigma.toFixed(2))]));
     expect(rounded).toEqual([[[28.67, 8.07], [33.83, 5.06]], [[43.07, 2.42], [23.15, 6.14]]]);
     expect(predictDraw(teams)).toBeGreaterThan(0);
+  });
+
+  it("predict the draw exactly as openskill's predictDraw does, to the last bit", () => {
+    const rnd = seededRandom(11);
+    for (let k = 0; k < 3000; k++) {
+      const teamCount = 2 + Math.floor(rnd() * (k % 10 === 0 ? 15 : 3));
+      const teamSize = 1 + Math.floor(rnd() * (k % 7 === 0 ? 64 : 5));
+      const teams = Array.from({ length: teamCount }, () => Array.from({ length: teamSize }, () => ({ mu: -20 + rnd() * 90, sigma: 0.1 + rnd() * 12 })));
+      expect(drawProbability(teams)).toBe(predictDraw(teams));
+    }
+    expect(drawProbability([[{ mu: 25, sigma: 25 / 3 }], [{ mu: 25, sigma: 25 / 3 }]])).toBe(predictDraw([[{ mu: 25, sigma: 25 / 3 }], [{ mu: 25, sigma: 25 / 3 }]]));
   });
 });
 

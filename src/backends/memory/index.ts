@@ -1,2 +1,2 @@
 export { MemorySortedSets } from './memory-sorted-sets.js';
-export { OrderStatisticList } from './order-statistic-list.js';
+export { EntryTree } from './entry-tree.js';

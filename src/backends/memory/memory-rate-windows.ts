@@ -44,6 +44,12 @@ export class MemoryRateWindows implements RateWindowStore {
     };
   }
 
+  async addAll(requests: readonly WindowAdd[], nowMs: number): Promise<WindowOutcome[]> {
+    const out: WindowOutcome[] = [];
+    for (const r of requests) out.push(await this.add(r, nowMs));
+    return out;
+  }
+
   private sweep(nowMs: number): void {
     for (const [key, window] of this.windows) {
       prune(window, nowMs);
