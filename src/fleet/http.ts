@@ -67,8 +67,8 @@ async function forwardUnlessOwned(
   const deadline = Date.now() + fleet.options.leaseMs * 2;
   const unreachable = new Set<string>();
   // Forwarded here by an instance that believes this one owns the player: the two views differ (a slot is moving),
-  // so look again before sending it on, or two instances could pass it back and forth.
-  if (hops > 0 && !fleet.owns(playerId)) await fleet.refresh();
+  // so look again (a look newer than the request) before sending it on, or two instances could pass it back and forth.
+  if (hops > 0 && !fleet.owns(playerId)) await fleet.lookAgain();
   for (;;) {
     const route = fleet.route(playerId);
     if (route.kind === 'local') {
