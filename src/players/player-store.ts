@@ -218,15 +218,19 @@ export class PlayerStore {
     if (this.closed) throw new UnavailableError('the server is shutting down');
     if (!this.owns(playerId)) throw new NotOwnerError(playerId);
     const durability = options.durability ?? 'sync';
-    const shard = this.router.shardOf(playerId);
-    const committer = this.committers[shard] as GroupCommitter;
-    if (!committer.available()) throw new UnavailableError(`shard ${shard} is unavailable (${committer.lastFailure ?? 'writes failing'}); retry shortly`);
+    const home = this.router.shardOf(playerId);
+    const committer = this.committers[home] as GroupCommitter;
+    if (!committer.available()) throw new UnavailableError(`shard ${home} is unavailable (${committer.lastFailure ?? 'writes failing'}); retry shortly`);
     if (durability === 'batched' && this.pendingPlayers >= this.options.writeBehindMaxPending) {
       throw new UnavailableError(`too many unpersisted players (${this.pendingPlayers}); retry shortly or use durability "sync"`);
     }
     return this.withLock(playerId, async () => {
       const giveUpAt = Date.now() + CONTENTION_DEADLINE_MS;
       for (let attempt = 0; ; attempt++) {
+        // The shard is looked up again for every attempt: the slot may have moved while this append waited for the
+        // lock or lost a race, and the old shard keeps only the rows from before the switch (then none): a state
+        // loaded from it is older than the new owner's log, and every retry built on it would lose the race again.
+        const shard = this.router.shardOf(playerId);
         const entry = await this.entry(playerId, shard);
         const current = entry.state?.seq ?? 0;
         if (options.expectedSeq !== undefined && options.expectedSeq !== current) {
