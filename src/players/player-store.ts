@@ -225,7 +225,10 @@ export class PlayerStore {
       throw new UnavailableError(`too many unpersisted players (${this.pendingPlayers}); retry shortly or use durability "sync"`);
     }
     return this.withLock(playerId, async () => {
-      const giveUpAt = Date.now() + CONTENTION_DEADLINE_MS;
+      // Counted from the first lost race: the time an append waits for its slot to move (frozen, or between the two
+      // steps of a switch, up to the recovery of a mover that died there) is not contention, and both processes'
+      // appends held by it go at once when it ends, so one of them always loses a race right then.
+      let giveUpAt: number | undefined;
       for (let attempt = 0; ; attempt++) {
         // The shard is looked up again for every attempt: the slot may have moved while this append waited for the
         // lock or lost a race, and the old shard keeps only the rows from before the switch (then none): a state
@@ -265,6 +268,7 @@ export class PlayerStore {
           if (isStaleWrite(err)) {
             this.invalidate(playerId);
             if (options.expectedSeq === undefined) {
+              giveUpAt ??= Date.now() + CONTENTION_DEADLINE_MS;
               if (Date.now() >= giveUpAt) throw new UnavailableError(`player ${playerId} is written by other processes faster than this one can catch up; retry shortly`);
               // Jittered backoff: two processes that keep colliding on one player drift apart.
               await new Promise((r) => setTimeout(r, Math.random() * Math.min(CONTENTION_MAX_BACKOFF_MS, 2 ** attempt)));

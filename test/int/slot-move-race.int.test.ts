@@ -1,6 +1,7 @@
 // Two processes writing one player while its slot moves between PostgreSQL shards: both appends were taken before
-// the switch and wait on the frozen slot; after it, both go to the new shard, one wins the seq race, and the other
-// is applied again on the new shard's log (not on the old shard's, which ends at the switch), so neither fails.
+// the switch and wait on the frozen slot, longer than an append may keep losing races (as when the mover died during
+// the freeze); after it, both go to the new shard, one wins the seq race, and the other is applied again on the new
+// shard's log (not on the old shard's, which ends at the switch), so neither fails.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,6 +10,7 @@ import { migrateCluster, PgCluster } from '../../src/backends/postgres/index.js'
 import { silentLogger } from '../../src/log.js';
 import { createRealm, type Realm } from '../../src/realm.js';
 import { MOVER_LEASE_KEY } from '../../src/resharding/shard-mover.js';
+import { CONTENTION_DEADLINE_MS } from '../../src/players/player-store.js';
 import { moveSlot } from '../../src/resharding/slot-mover.js';
 import { loadSettings } from '../../src/settings.js';
 import { loadSlotMap, slotOf } from '../../src/sharding/index.js';
@@ -52,7 +54,7 @@ describe('a slot moving while two processes write its player', () => {
       switchOwner: async (write) => {
         // The slot is frozen: both processes take an append on the state they load from the old shard; it waits.
         appends = [one.players.append(player, add), two.players.append(player, add)];
-        await new Promise((r) => setTimeout(r, 300));
+        await new Promise((r) => setTimeout(r, CONTENTION_DEADLINE_MS + 500));
         const { epoch, map } = await loadSlotMap(sql);
         const owners = map.toArray();
         owners[slot] = 1;
