@@ -102,7 +102,7 @@ export class PlayerStore {
     private readonly metrics: Metrics,
     private readonly log: Logger,
   ) {
-    this.writeBehind = new WriteBehind(cluster.shards, { intervalMs: options.writeBehindIntervalMs, maxDirty: options.writeBehindMaxDirty }, metrics, log);
+    this.writeBehind = new WriteBehind(cluster.shards, { intervalMs: options.writeBehindIntervalMs, maxDirty: options.writeBehindMaxDirty }, metrics, log, router);
     this.writeBehind.onFlushed = () => this.evict();
     this.committers = cluster.shards.map(
       (shard) =>

@@ -30,7 +30,7 @@ async function startRealm(urls: string[]): Promise<Realm> {
   return realm;
 }
 
-describe('a slot moving while two processes write its player', () => {
+describe('a slot moving while processes write its player', () => {
   it('acknowledges both appends, at consecutive seqs on the new shard', async () => {
     const dbs = await createDatabases(2);
     cleanups.push(dbs.drop);
@@ -69,5 +69,46 @@ describe('a slot moving while two processes write its player', () => {
     await moved.clean();
     const log = await (sql.shards[1] as PgCluster['shards'][number]).query<{ seq: number }>('SELECT seq FROM player_events WHERE player_id = $1 ORDER BY seq', [player]);
     expect(log.map((r) => Number(r.seq))).toEqual([1, 2, 3]);
+  }, 60_000);
+
+  it('writes the rows that trail a commit (players row, leaderboard copy) on the new owner, never on the old shard', async () => {
+    const dbs = await createDatabases(2);
+    cleanups.push(dbs.drop);
+    const sql = new PgCluster(dbs.urls);
+    cleanups.push(() => sql.close());
+    await migrateCluster(sql);
+    const realm = await startRealm(dbs.urls);
+    const player = Array.from({ length: 1000 }, (_, i) => `trail-${i}`).find((id) => realm.router.shardOf(id) === 0) as string;
+    await realm.leaderboards.define('trail', { order: 'desc', operator: 'best', reset: 'never' });
+    await realm.leaderboards.submit('trail', { playerId: player, score: 1 });
+    expect(await realm.leaderboards.flushCopies(10_000)).toBe(true);
+    // Committed; its `players` row waits for the write-behind (5 s).
+    await realm.players.append(player, [{ type: 'stat.add', data: { stat: 'n', amount: 1 } }]);
+
+    const lease = await (sql.shards[0] as PgCluster['shards'][number]).tryLease(MOVER_LEASE_KEY);
+    cleanups.push(async () => void (await lease?.release()));
+    const slot = slotOf(player);
+    const ends = { from: sql.shards[0] as PgCluster['shards'][number], to: sql.shards[1] as PgCluster['shards'][number], fromId: 0, toId: 1 };
+    const moved = await moveSlot(slot, ends, {
+      switchOwner: async (write) => {
+        // After the move's last copy: a new best score, whose copy the next flush (every second) would write.
+        await realm.leaderboards.submit('trail', { playerId: player, score: 7 });
+        await new Promise((r) => setTimeout(r, 1500));
+        const { epoch, map } = await loadSlotMap(sql);
+        const owners = map.toArray();
+        owners[slot] = 1;
+        await write({ epoch: epoch + 1, owners });
+        return epoch + 1;
+      },
+    });
+    await moved.clean();
+    expect(await realm.leaderboards.flushCopies(10_000)).toBe(true);
+    expect(await realm.players.flush(10_000)).toBe(true);
+    const rows = async (i: number, table: string) =>
+      (await (sql.shards[i] as PgCluster['shards'][number]).query<{ n: number }>(`SELECT count(*)::int AS n FROM ${table} WHERE player_id = $1`, [player]))[0]?.n;
+    expect({ players: await rows(0, 'players'), scores: await rows(0, 'leaderboard_scores') }).toEqual({ players: 0, scores: 0 });
+    expect({ players: await rows(1, 'players'), scores: await rows(1, 'leaderboard_scores') }).toEqual({ players: 1, scores: 1 });
+    const [score] = await (sql.shards[1] as PgCluster['shards'][number]).query<{ score: number }>('SELECT score FROM leaderboard_scores WHERE player_id = $1', [player]);
+    expect(Number(score?.score)).toBe(7);
   }, 60_000);
 });
