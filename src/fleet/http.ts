@@ -1,5 +1,6 @@
 // The fleet's HTTP side: every response says which instance served it, requests for a player another instance owns
 // are forwarded there (so a load balancer may send anything anywhere), and the admin list of instances.
+import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { UnavailableError } from '../errors.js';
@@ -9,6 +10,12 @@ import { Forwarder, OwnerUnreachableError } from './forwarder.js';
 
 export const INSTANCE_HEADER = 'x-realmstate-instance';
 const HOPS_HEADER = 'x-realmstate-hops';
+/**
+ * Says that the instance the client reached charged the request to the rate limits already, so the owner it is
+ * forwarded to does not charge it a second time. A keyed hash of the request line under the fleet's admin key: a
+ * client cannot make one up. An instance that cannot check it (another admin key) charges the request again.
+ */
+const CHARGED_HEADER = 'x-realmstate-charged';
 /** A request forwarded this many times waits where it lands (for that instance to own the player, or 503). */
 const MAX_HOPS = 6;
 
@@ -18,7 +25,21 @@ export const instancesResponseSchema = z.object({ instances: z.array(instanceSch
 /** Routes whose player must be served by its owner: its in-memory state (and `batched` appends) live there. */
 const OWNED_ROUTE = /^\/v1\/players\/:id(\/|$)/;
 
-export function installFleet(app: FastifyInstance, fleet: Fleet): void {
+function chargedMark(secret: string, method: string, url: string): string {
+  return createHmac('sha256', secret).update(`${method} ${url}`).digest('base64url');
+}
+
+/** Whether another instance of the fleet charged this request to the rate limits before forwarding it here. */
+export function chargedElsewhere(req: FastifyRequest, secret: string): boolean {
+  const mark = req.headers[CHARGED_HEADER];
+  if (typeof mark !== 'string') return false;
+  const want = Buffer.from(chargedMark(secret, req.method, req.url));
+  const got = Buffer.from(mark);
+  return got.length === want.length && timingSafeEqual(got, want);
+}
+
+/** `secret`: the admin key every instance of the fleet shares (it also signs their internal appends). */
+export function installFleet(app: FastifyInstance, fleet: Fleet, secret: string): void {
   app.addHook('onSend', async (_req, reply) => {
     if (!reply.hasHeader(INSTANCE_HEADER)) void reply.header(INSTANCE_HEADER, fleet.id);
   });
@@ -49,7 +70,7 @@ export function installFleet(app: FastifyInstance, fleet: Fleet): void {
     if (url === undefined || !OWNED_ROUTE.test(url)) return;
     const playerId = (req.params as { id?: string }).id;
     if (playerId === undefined) return;
-    return forwardUnlessOwned(fleet, forwarder, req, reply, playerId, () => served.set(req, fleet.serve(playerId)));
+    return forwardUnlessOwned(fleet, forwarder, req, reply, playerId, secret, () => served.set(req, fleet.serve(playerId)));
   });
 }
 
@@ -60,6 +81,7 @@ async function forwardUnlessOwned(
   req: FastifyRequest,
   reply: FastifyReply,
   playerId: string,
+  secret: string,
   local: () => void,
 ): Promise<FastifyReply | undefined> {
   const hops = Number(req.headers[HOPS_HEADER] ?? 0) || 0;
@@ -77,7 +99,7 @@ async function forwardUnlessOwned(
     }
     if (route.kind === 'remote' && hops < MAX_HOPS && !unreachable.has(route.instance)) {
       try {
-        const res = await forwarder.send(route.url, { method: req.method, url: req.url, headers: req.headers, body: req.body }, { [HOPS_HEADER]: String(hops + 1) }, 30_000);
+        const res = await forwarder.send(route.url, { method: req.method, url: req.url, headers: req.headers, body: req.body }, { [HOPS_HEADER]: String(hops + 1), [CHARGED_HEADER]: chargedMark(secret, req.method, req.url) }, 30_000);
         void reply.code(res.status).headers(res.headers);
         return reply.send(res.body);
       } catch (err) {
