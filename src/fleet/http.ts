@@ -38,8 +38,20 @@ export function chargedElsewhere(req: FastifyRequest, secret: string): boolean {
   return got.length === want.length && timingSafeEqual(got, want);
 }
 
-/** `secret`: the admin key every instance of the fleet shares (it also signs their internal appends). */
-export function installFleet(app: FastifyInstance, fleet: Fleet, secret: string): void {
+/** Players read for a batch: each one's state document as JSON text, and the ids that do not exist. */
+export interface BatchRead {
+  players: Map<string, string>;
+  missing: string[];
+}
+
+/** A batch read across the fleet (POST /v1/players:batchGet). */
+export type BatchReader = (req: FastifyRequest, ids: readonly string[], here: (ids: string[]) => Promise<BatchRead>) => Promise<BatchRead>;
+
+/**
+ * `secret`: the admin key every instance of the fleet shares (it also signs their internal appends). Returns how a
+ * batch read reaches the players' owners, in a fleet.
+ */
+export function installFleet(app: FastifyInstance, fleet: Fleet, secret: string): BatchReader | undefined {
   app.addHook('onSend', async (_req, reply) => {
     if (!reply.hasHeader(INSTANCE_HEADER)) void reply.header(INSTANCE_HEADER, fleet.id);
   });
@@ -54,7 +66,7 @@ export function installFleet(app: FastifyInstance, fleet: Fleet, secret: string)
     errors: [401, 403],
     handler: async () => ({ instances: fleet.list() }),
   });
-  if (!fleet.enabled) return;
+  if (!fleet.enabled) return undefined;
   const forwarder = new Forwarder();
   app.addHook('onClose', async () => forwarder.close());
   const served = new WeakMap<FastifyRequest, () => void>();
@@ -72,6 +84,60 @@ export function installFleet(app: FastifyInstance, fleet: Fleet, secret: string)
     if (playerId === undefined) return;
     return forwardUnlessOwned(fleet, forwarder, req, reply, playerId, secret, () => served.set(req, fleet.serve(playerId)));
   });
+  return (req, ids, here) => readAtOwners(fleet, forwarder, secret, req, ids, here);
+}
+
+/**
+ * Reads each player of a batch where it is owned: the players another instance owns are asked of it, one request per
+ * owner, all at once (its memory holds their `batched` appends not yet committed, which the databases and a cache
+ * do not); the others are read here, as are the players of an owner that cannot be reached (their committed state).
+ * A batch forwarded here is read here whole: the instance that sent it already split it by owner.
+ */
+async function readAtOwners(fleet: Fleet, forwarder: Forwarder, secret: string, req: FastifyRequest, ids: readonly string[], here: (ids: string[]) => Promise<BatchRead>): Promise<BatchRead> {
+  const unique = [...new Set(ids)];
+  if (Number(req.headers[HOPS_HEADER] ?? 0) > 0) return here(unique);
+  const local: string[] = [];
+  const owners = new Map<string, { url: string; ids: string[] }>();
+  for (const id of unique) {
+    const route = fleet.route(id);
+    if (route.kind !== 'remote') local.push(id);
+    else {
+      const group = owners.get(route.instance) ?? { url: route.url, ids: [] };
+      group.ids.push(id);
+      owners.set(route.instance, group);
+    }
+  }
+  if (owners.size === 0) return here(local);
+  const extra = { [HOPS_HEADER]: '1', [CHARGED_HEADER]: chargedMark(secret, req.method, req.url) };
+  const answers = await Promise.all(
+    [...owners.values()].map(async ({ url, ids: group }) => {
+      let res;
+      try {
+        res = await forwarder.send(url, { method: 'POST', url: req.url, headers: req.headers, body: { ids: group } }, extra, 30_000);
+      } catch (err) {
+        // Never reached it (dead, most likely): what it committed is in the databases. A read is safe to repeat.
+        if (err instanceof OwnerUnreachableError) return { unread: group };
+        throw new UnavailableError(`the instance that owns some of these players failed during the read (${(err as Error).message}); retry`);
+      }
+      if (res.status !== 200) throw new UnavailableError(`the instance that owns some of these players answered ${res.status}; retry`);
+      const body = JSON.parse(res.body.toString('utf8')) as { players: Array<{ playerId: string }>; missing: string[] };
+      return { players: body.players, missing: body.missing };
+    }),
+  );
+  const out: BatchRead = { players: new Map(), missing: [] };
+  for (const a of answers) {
+    if ('unread' in a) local.push(...(a.unread as string[]));
+    else {
+      for (const p of a.players) out.players.set(p.playerId, JSON.stringify(p));
+      out.missing.push(...a.missing);
+    }
+  }
+  if (local.length > 0) {
+    const mine = await here(local);
+    for (const [id, json] of mine.players) out.players.set(id, json);
+    out.missing.push(...mine.missing);
+  }
+  return out;
 }
 
 /** Forwards the request to the player's owner and answers with its reply, or calls `local` (in the same tick as the check) and lets the route run here. */

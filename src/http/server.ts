@@ -89,7 +89,7 @@ export async function buildServer(realm: Realm, options: ServerOptions = {}): Pr
   const adminKey = realm.keys.adminKey;
   const charged = realm.fleet.enabled ? (req: FastifyRequest) => chargedElsewhere(req, adminKey) : undefined;
   installRateLimits(app, realm.config, { ...fleetRateLimits(realm), chargedElsewhere: charged, ...options.rateLimit });
-  installFleet(app, realm.fleet, adminKey);
+  const batchReader = installFleet(app, realm.fleet, adminKey);
   installInternalAppends(app, realm.fleet, realm.players, realm.keys.adminKey);
 
   app.addHook('onResponse', async (req, reply) => {
@@ -101,7 +101,7 @@ export async function buildServer(realm: Realm, options: ServerOptions = {}): Pr
   installAudit(app, realm.anticheat.audit);
 
   opsRoutes(app, realm, VERSION);
-  playerRoutes(app, realm);
+  playerRoutes(app, realm, batchReader);
   configRoutes(app, realm);
   leaderboardRoutes(app, realm);
   anticheatRoutes(app, realm);
