@@ -206,7 +206,9 @@ export class CoalescingWriter<V> {
       const results = await Promise.allSettled(this.shards.map((_, i) => this.flushShard(i)));
       if (this.total === 0) return true;
       if (Date.now() >= deadline) return false;
-      if (results.some((r) => r.status === 'rejected')) await new Promise((r) => setTimeout(r, Math.min(500, Math.max(0, deadline - Date.now()))));
+      // A failing shard: back off. Rows held by a slot a move froze (or whose new owner the map does not name yet): look again shortly.
+      const pause = results.some((r) => r.status === 'rejected') ? 500 : 20;
+      await new Promise((r) => setTimeout(r, Math.min(pause, Math.max(0, deadline - Date.now()))));
     }
   }
 }
