@@ -84,19 +84,25 @@ export class ProjectionRunner {
       const left: string[] = [];
       let moved = false;
       await this.router.fanOut(pending, async (shard, group) => {
-        await (this.shards[shard] as SqlShard).transaction(async (tx) => {
-          const fence = await checkSlotOwnership(tx, group.map(slotOf));
-          const owned = group.filter((id) => !fence.moved.has(slotOf(id)) && !fence.frozen.has(slotOf(id)));
-          if (fence.moved.size > 0) moved = true;
-          left.push(...group.filter((id) => fence.moved.has(slotOf(id)) || fence.frozen.has(slotOf(id))));
-          if (owned.length === 0) return;
-          await tx.query(
-            `INSERT INTO projection_checkpoints (projection, player_id, seq)
-             SELECT $1, * FROM unnest($2::text[], $3::bigint[])
-             ON CONFLICT (projection, player_id) DO UPDATE SET seq = GREATEST(projection_checkpoints.seq, excluded.seq)`,
-            [name, owned, owned.map((id) => last.get(id))],
-          );
-        });
+        const db = this.shards[shard] as SqlShard;
+        // One statement (the write path's cost of a projection batch): the shard's ownership of the slots, not
+        // frozen, locked FOR SHARE until it ends, and the checkpoints of those players only.
+        const written = await db.query<{ player_id: string }>(
+          `WITH owned AS (SELECT slot FROM slot_owner WHERE slot = ANY($4::int[]) AND NOT frozen FOR SHARE)
+           INSERT INTO projection_checkpoints (projection, player_id, seq)
+           SELECT $1, u.player_id, u.seq FROM unnest($2::text[], $3::bigint[], $4::int[]) AS u(player_id, seq, slot)
+            WHERE u.slot IN (SELECT slot FROM owned)
+           ON CONFLICT (projection, player_id) DO UPDATE SET seq = GREATEST(projection_checkpoints.seq, excluded.seq)
+           RETURNING player_id`,
+          [name, group, group.map((id) => last.get(id)), group.map(slotOf)],
+        );
+        if (written.length === group.length) return;
+        const done = new Set(written.map((r) => r.player_id));
+        const rest = group.filter((id) => !done.has(id));
+        left.push(...rest);
+        // Frozen (wait for the switch) or moved (write on the new owner): a look at which, off the common path.
+        const fence = await checkSlotOwnership(db, rest.map(slotOf));
+        if (fence.moved.size > 0) moved = true;
       });
       if (left.length === 0) return;
       if (Date.now() >= deadline) throw new UnavailableError(`projection ${name}: the slots of ${left.length} players are still moving; retrying the batch`);
