@@ -9,7 +9,7 @@ import type { SqlCluster, SqlExecutor } from '../backends/postgres/index.js';
 import type { PlayerStore } from '../players/index.js';
 import { SLOT_COUNT, slotOf, type ShardRouter } from '../sharding/index.js';
 import { assignSlots } from './slot-assignment.js';
-import { claimSlots, heartbeat, leaseHolders, releaseSlots, slotsNotHeld, type InstanceRow } from './slot-leases.sql.js';
+import { claimSlots, heartbeat, leaseHolders, releaseSlots, slotsNotHeld, transferSlots, type InstanceRow } from './slot-leases.sql.js';
 
 export interface FleetOptions {
   /** The address other instances forward requests to (REALMSTATE_ADVERTISE_URL); undefined: this instance owns every player. */
@@ -43,6 +43,8 @@ export class Fleet {
   private timer: NodeJS.Timeout | undefined;
   private ticking: Promise<void> | undefined;
   private lastTickAt = 0;
+  /** Looks started so far: a request that needs a view newer than its arrival waits for a later one. */
+  private ticksStarted = 0;
   private givingUp: Promise<void> | undefined;
   private leaseOps: Promise<void> = Promise.resolve();
   private stopped = false;
@@ -125,15 +127,20 @@ export class Fleet {
   }
 
   /**
-   * Looks again now (or waits for the look under way), unless one finished a moment ago: for a request that was
-   * forwarded here by an instance whose view differs from this one's.
+   * Waits for a look at the leases that started after this call (starting one if none is under way): for a request
+   * forwarded here by an instance whose view differs from this one's. A slot just handed over to this instance is
+   * then held here, and one handed on from here names its new holder, so two instances never pass a request back and
+   * forth on views older than the hand-over. Requests arriving together share one look.
    */
-  async refresh(): Promise<void> {
+  async lookAgain(): Promise<void> {
     if (!this.enabled || this.stopped) return;
-    if (!this.ticking) {
-      if (performance.now() - this.lastTickAt < this.periodMs / 10) return;
-      if (this.timer) clearTimeout(this.timer);
-      this.run();
+    const after = this.ticksStarted;
+    while (this.ticksStarted <= after && !this.stopped) {
+      if (this.ticking) await this.ticking;
+      else {
+        if (this.timer) clearTimeout(this.timer);
+        this.run();
+      }
     }
     await this.ticking;
   }
@@ -166,11 +173,17 @@ export class Fleet {
     await this.ticking?.catch(() => {});
     await this.givingUp;
     if (!this.enabled) return;
+    // Handed straight to the instances that take them without this one (as a hand-over does); released when it is the last.
+    const others = this.instances.map((i) => i.id).filter((id) => id !== this.id);
+    const assigned = assignSlots(others.sort());
     await Promise.all(
       this.sql.shards.map(async (shard, i) => {
         const slots = [...(this.held[i] as Map<number, number>).keys()];
         (this.held[i] as Map<number, number>).clear();
-        await releaseSlots(shard, this.id, slots).catch((err: unknown) => this.log.warn({ err, shard: i }, 'could not give up the slot leases; they expire by themselves'));
+        const to = new Map(assigned.length === 0 ? [] : slots.map((s) => [s, assigned[s] as string]));
+        await transferSlots(shard, this.id, to, this.ttlMs)
+          .then(() => releaseSlots(shard, this.id, slots))
+          .catch((err: unknown) => this.log.warn({ err, shard: i }, 'could not give up the slot leases; they expire by themselves'));
         await shard.query('DELETE FROM fleet_instances WHERE id = $1', [this.id]).catch(() => {});
       }),
     );
@@ -193,6 +206,7 @@ export class Fleet {
 
   private async tick(): Promise<void> {
     this.lastTickAt = performance.now();
+    this.ticksStarted++;
     const me = { id: this.id, url: this.options.advertiseUrl as string, startedAt: this.startedAt };
     // Alive on every shard that answers: one shard down stops only its own players' writes.
     const seen = await Promise.allSettled(this.sql.shards.map((s) => heartbeat(s, me, this.ttlMs)));
@@ -274,12 +288,12 @@ export class Fleet {
         Promise.all(
           this.sql.shards.map(async (shard, i) => {
             const held = this.held[i] as Map<number, number>;
-            const slots = [...leaving].filter((s) => held.has(s));
-            await releaseSlots(shard, this.id, slots);
-            for (const s of slots) {
+            const to = new Map([...leaving].filter((s) => held.has(s)).map((s) => [s, assigned[s] as string]));
+            // Straight to the new owner: the slot always has a holder, and the others forward to it from their next look.
+            await transferSlots(shard, this.id, to, this.ttlMs);
+            for (const [s, owner] of to) {
               held.delete(s);
-              // Until the next look: send these players to the instance about to take them.
-              (this.holders[i] as Map<number, string>).set(s, assigned[s] as string);
+              (this.holders[i] as Map<number, string>).set(s, owner);
             }
           }),
         ),

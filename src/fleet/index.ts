@@ -1,3 +1,3 @@
 export { Fleet, type FleetOptions, type InstanceInfo } from './fleet.js';
-export { installFleet, INSTANCE_HEADER, instancesResponseSchema } from './http.js';
+export { chargedElsewhere, installFleet, INSTANCE_HEADER, instancesResponseSchema, type BatchRead, type BatchReader } from './http.js';
 export { assignSlots } from './slot-assignment.js';

@@ -119,7 +119,7 @@ async function appendAtOwner(
         if (res.status === 200 && body && typeof body.seq === 'number') return body as unknown as AppendResult;
         const err = asRealmError(res.status, body, playerId);
         if (!(err.details[NOT_OWNER] === true) || Date.now() >= deadline) throw err;
-        await fleet.refresh();
+        await fleet.lookAgain();
         continue;
       }
     }

@@ -24,17 +24,42 @@ export async function heartbeat(db: SqlExecutor, me: { id: string; url: string; 
   return rows.map((r) => ({ id: r.id, url: r.url, startedAt: r.started_at.toISOString(), lastSeenAt: r.last_seen_at.toISOString() }));
 }
 
-/** Takes or renews the leases of `slots` that are free, expired or already ours; returns the slots now held. */
+/**
+ * Takes or renews the leases of `slots` that are free, expired or already ours, and renews every unexpired lease
+ * already ours (one another instance handed over to this one); returns the slots now held.
+ */
 export async function claimSlots(db: SqlExecutor, instance: string, slots: readonly number[], ttlMs: number): Promise<number[]> {
-  if (slots.length === 0) return [];
   // In slot order, like the fence's FOR SHARE: the two never wait on each other in a cycle.
   const rows = await db.query<{ slot: number }>(
     `INSERT INTO fleet_slot_leases (slot, instance, expires_at)
-     SELECT s, $2, now() + make_interval(secs => $3::float8 / 1000) FROM unnest($1::int[]) AS s ORDER BY s
+     SELECT w.s, $2, now() + make_interval(secs => $3::float8 / 1000)
+       FROM (SELECT unnest($1::int[]) UNION SELECT slot FROM fleet_slot_leases WHERE instance = $2 AND expires_at > now()) AS w(s)
+      ORDER BY w.s
      ON CONFLICT (slot) DO UPDATE SET instance = EXCLUDED.instance, expires_at = EXCLUDED.expires_at
        WHERE fleet_slot_leases.instance = EXCLUDED.instance OR fleet_slot_leases.expires_at <= now()
      RETURNING slot`,
     [[...slots].sort((a, b) => a - b), instance, ttlMs],
+  );
+  return rows.map((r) => r.slot);
+}
+
+/**
+ * Hands leases this instance holds straight to the instances that take them (slot → instance id), with a fresh
+ * lifetime: the slot is never without a holder, so nobody waits for it to be claimed. Returns the slots handed over.
+ */
+export async function transferSlots(db: SqlExecutor, instance: string, to: ReadonlyMap<number, string>, ttlMs: number): Promise<number[]> {
+  if (to.size === 0) return [];
+  const slots = [...to.keys()].sort((a, b) => a - b);
+  // Locked in slot order first, like the fence and the claims.
+  const rows = await db.query<{ slot: number }>(
+    `WITH mine AS (
+       SELECT slot FROM fleet_slot_leases WHERE instance = $1 AND slot = ANY($2::int[]) ORDER BY slot FOR UPDATE
+     )
+     UPDATE fleet_slot_leases AS l SET instance = t.instance, expires_at = now() + make_interval(secs => $4::float8 / 1000)
+       FROM unnest($2::int[], $3::text[]) AS t(slot, instance)
+      WHERE l.slot = t.slot AND l.slot IN (SELECT slot FROM mine)
+     RETURNING l.slot`,
+    [instance, slots, slots.map((s) => to.get(s) as string), ttlMs],
   );
   return rows.map((r) => r.slot);
 }

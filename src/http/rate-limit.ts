@@ -27,6 +27,8 @@ export interface RateLimitOptions {
   shared?: SharedBucketStore;
   /** How the shared buckets are used (see shared-token-buckets.ts). */
   sharedOptions?: SharedTokenBucketsOptions;
+  /** Requests another instance of the fleet charged before forwarding them here: charged once, where they arrived. */
+  chargedElsewhere?: (req: FastifyRequest) => boolean;
 }
 
 interface Buckets {
@@ -44,7 +46,7 @@ export function installRateLimits(app: FastifyInstance, config: Pick<GameConfig,
 
   // After auth (hooks run in the order they are added), before the body is even read.
   app.addHook('onRequest', async (req) => {
-    if (req.principal !== 'game') return;
+    if (req.principal !== 'game' || options.chargedElsewhere?.(req)) return;
     const { perKeyPerSecond, burst } = config.current.config.limits.rateLimits;
     const taken = await keys.take(req.principal, { perSecond: perKeyPerSecond, burst });
     if (!taken.ok) throw new RateLimitedError('too many requests for this API key', taken.retryAfterSeconds);
@@ -52,7 +54,7 @@ export function installRateLimits(app: FastifyInstance, config: Pick<GameConfig,
 
   // After validation: the player id is known to be well formed, so garbage ids never get a bucket.
   app.addHook('preHandler', async (req) => {
-    if (req.principal !== 'game') return;
+    if (req.principal !== 'game' || options.chargedElsewhere?.(req)) return;
     const playerId = req.routeOptions.config.player?.(req);
     if (playerId === undefined) return;
     const live = config.current.config;

@@ -1,8 +1,8 @@
 // The HTTP server (fastify) in front of a realm.
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyRequest } from 'fastify';
 import { readFileSync } from 'node:fs';
 import type { Realm } from '../realm.js';
-import { installFleet } from '../fleet/index.js';
+import { chargedElsewhere, installFleet } from '../fleet/index.js';
 import { installInternalAppends } from '../fleet/internal-appends.js';
 import { installAuth } from './auth.js';
 import { clientErrorHandler, MAX_HEADER_BYTES } from './client-errors.js';
@@ -88,8 +88,10 @@ export async function buildServer(realm: Realm, options: ServerOptions = {}): Pr
   installErrorHandling(app);
   installClosingGuard(app);
   installAuth(app, realm.keys);
-  installRateLimits(app, realm.config, { ...fleetRateLimits(realm), ...options.rateLimit });
-  installFleet(app, realm.fleet);
+  const adminKey = realm.keys.adminKey;
+  const charged = realm.fleet.enabled ? (req: FastifyRequest) => chargedElsewhere(req, adminKey) : undefined;
+  installRateLimits(app, realm.config, { ...fleetRateLimits(realm), chargedElsewhere: charged, ...options.rateLimit });
+  const batchReader = installFleet(app, realm.fleet, adminKey);
   installInternalAppends(app, realm.fleet, realm.players, realm.keys.adminKey);
 
   // The labelled series of each route, method and status, looked up once: prom-client hashes the labels on every
@@ -110,7 +112,7 @@ export async function buildServer(realm: Realm, options: ServerOptions = {}): Pr
   installAudit(app, realm.anticheat.audit);
 
   opsRoutes(app, realm, VERSION);
-  playerRoutes(app, realm);
+  playerRoutes(app, realm, batchReader);
   configRoutes(app, realm);
   leaderboardRoutes(app, realm);
   anticheatRoutes(app, realm);

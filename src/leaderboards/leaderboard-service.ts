@@ -120,6 +120,8 @@ const MAX_RESTORE_ATTEMPTS = 3;
 const DEFINITION_REFRESH_MS = 1000;
 /** How often PUT-made boards are re-read, to see other processes' PUTs. */
 const DEFINITION_POLL_MS = 10_000;
+/** How often the regions' own stores are looked at (a region back gets its boards rebuilt then). */
+const REGION_WATCH_MS = 1000;
 const STAT_EVENTS = new Set(['stat.add', 'stat.set', 'stat.max']);
 /** Seasons of one board whose sets are kept made (see `parts`). */
 const PARTS_CACHE_SEASONS = 8;
@@ -180,6 +182,10 @@ export class LeaderboardService {
   /** Bumped by every local PUT, so a re-read that raced one does not undo it. */
   private definitionsVersion = 0;
   private definitionsTimer: NodeJS.Timeout | undefined;
+  private regionsTimer: NodeJS.Timeout | undefined;
+  /** Regions with a store of their own, and whether it answered at the last look. */
+  private readonly regionUp = new Map<string, boolean>();
+  private watchingRegions = false;
   private guard: ScoreGuard | undefined;
 
   constructor(options: LeaderboardServiceOptions) {
@@ -203,11 +209,46 @@ export class LeaderboardService {
     this.definitionsTimer.unref();
     this.copy.start();
     await Promise.all(this.registry.all().map((board) => this.restoreInBackground(board)));
+    for (const region of Object.keys(this.stores.regions ?? {})) this.regionUp.set(region, true);
+    if (this.regionUp.size > 0) {
+      this.regionsTimer = setInterval(() => void this.watchRegions(), REGION_WATCH_MS);
+      this.regionsTimer.unref();
+    }
+  }
+
+  /**
+   * Looks at each region's own store: one that answers again after it did not (its Redis is back, maybe empty) gets
+   * the current season of its boards rebuilt from the durable copy now, in the background, rather than by the first
+   * request that needs it (which would then wait for the rebuild).
+   */
+  private async watchRegions(): Promise<void> {
+    if (this.watchingRegions) return;
+    this.watchingRegions = true;
+    try {
+      await Promise.all(
+        Object.entries(this.stores.regions ?? {}).map(async ([region, store]) => {
+          let timer: NodeJS.Timeout | undefined;
+          const up = await Promise.race([
+            store.ping().then(() => true, () => false),
+            new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), REGION_WATCH_MS))),
+          ]).finally(() => clearTimeout(timer));
+          const was = this.regionUp.get(region);
+          this.regionUp.set(region, up);
+          if (!up || was !== false) return;
+          const boards = this.registry.all().filter((b) => b.regions?.includes(region));
+          this.log.info({ region, boards: boards.length }, 'leaderboard region is back; rebuilding what its store lost');
+          await Promise.all(boards.map((board) => this.restoreInBackground(board)));
+        }),
+      );
+    } finally {
+      this.watchingRegions = false;
+    }
   }
 
   /** Writes every queued durable copy; resolves false if some could not be written before the timeout. */
   async close(): Promise<boolean> {
     if (this.definitionsTimer) clearInterval(this.definitionsTimer);
+    if (this.regionsTimer) clearInterval(this.regionsTimer);
     this.copy.stop();
     return this.copy.flushAll(Date.now() + this.shutdownTimeoutMs);
   }

@@ -6,7 +6,7 @@ import type { Logger } from 'pino';
 import { CoalescingWriter } from '../backends/postgres/coalescing-writer.js';
 import type { SqlShard } from '../backends/postgres/index.js';
 import type { Metrics } from '../metrics.js';
-import type { ShardRouter } from '../sharding/index.js';
+import { playerRowsFence, type ShardRouter } from '../sharding/index.js';
 import { upsertScoreRows, type ScoreRow } from './score-rows.js';
 
 export interface ScoreCopyOptions {
@@ -36,7 +36,9 @@ export class ScoreCopy {
         chunkSize: this.options.chunkSize,
         // A queued row with a later stamp is newer than the one offered.
         replaces: (next, queued) => queued.at <= next.at,
-        write: (shard, rows) => upsertScoreRows(shard, rows),
+        write: (db, rows) => upsertScoreRows(db, rows),
+        // A copy written to the old shard after a move's last copy of the slot would be deleted with its rows.
+        fence: playerRowsFence<ScoreRow>(router, (row) => row.playerId),
         onPending: (n) => metrics.leaderboardCopyPending.set(n),
         onWritten: (n) => metrics.leaderboardCopyFlushed.inc(n),
         onFailed: () => metrics.leaderboardCopyFailed.inc(),

@@ -102,7 +102,7 @@ export class PlayerStore {
     private readonly metrics: Metrics,
     private readonly log: Logger,
   ) {
-    this.writeBehind = new WriteBehind(cluster.shards, { intervalMs: options.writeBehindIntervalMs, maxDirty: options.writeBehindMaxDirty }, metrics, log);
+    this.writeBehind = new WriteBehind(cluster.shards, { intervalMs: options.writeBehindIntervalMs, maxDirty: options.writeBehindMaxDirty }, metrics, log, router);
     this.writeBehind.onFlushed = () => this.evict();
     this.committers = cluster.shards.map(
       (shard) =>
@@ -218,15 +218,22 @@ export class PlayerStore {
     if (this.closed) throw new UnavailableError('the server is shutting down');
     if (!this.owns(playerId)) throw new NotOwnerError(playerId);
     const durability = options.durability ?? 'sync';
-    const shard = this.router.shardOf(playerId);
-    const committer = this.committers[shard] as GroupCommitter;
-    if (!committer.available()) throw new UnavailableError(`shard ${shard} is unavailable (${committer.lastFailure ?? 'writes failing'}); retry shortly`);
+    const home = this.router.shardOf(playerId);
+    const committer = this.committers[home] as GroupCommitter;
+    if (!committer.available()) throw new UnavailableError(`shard ${home} is unavailable (${committer.lastFailure ?? 'writes failing'}); retry shortly`);
     if (durability === 'batched' && this.pendingPlayers >= this.options.writeBehindMaxPending) {
       throw new UnavailableError(`too many unpersisted players (${this.pendingPlayers}); retry shortly or use durability "sync"`);
     }
     return this.withLock(playerId, async () => {
-      const giveUpAt = Date.now() + CONTENTION_DEADLINE_MS;
+      // Counted from the first lost race: the time an append waits for its slot to move (frozen, or between the two
+      // steps of a switch, up to the recovery of a mover that died there) is not contention, and both processes'
+      // appends held by it go at once when it ends, so one of them always loses a race right then.
+      let giveUpAt: number | undefined;
       for (let attempt = 0; ; attempt++) {
+        // The shard is looked up again for every attempt: the slot may have moved while this append waited for the
+        // lock or lost a race, and the old shard keeps only the rows from before the switch (then none): a state
+        // loaded from it is older than the new owner's log, and every retry built on it would lose the race again.
+        const shard = this.router.shardOf(playerId);
         const entry = await this.entry(playerId, shard);
         const current = entry.state?.seq ?? 0;
         if (options.expectedSeq !== undefined && options.expectedSeq !== current) {
@@ -261,6 +268,7 @@ export class PlayerStore {
           if (isStaleWrite(err)) {
             this.invalidate(playerId);
             if (options.expectedSeq === undefined) {
+              giveUpAt ??= Date.now() + CONTENTION_DEADLINE_MS;
               if (Date.now() >= giveUpAt) throw new UnavailableError(`player ${playerId} is written by other processes faster than this one can catch up; retry shortly`);
               // Jittered backoff: two processes that keep colliding on one player drift apart.
               await new Promise((r) => setTimeout(r, Math.random() * Math.min(CONTENTION_MAX_BACKOFF_MS, 2 ** attempt)));

@@ -6,6 +6,7 @@ import type { Logger } from 'pino';
 import { CoalescingWriter } from '../backends/postgres/coalescing-writer.js';
 import type { SqlShard } from '../backends/postgres/index.js';
 import type { Metrics } from '../metrics.js';
+import { playerRowsFence, type ShardRouter } from '../sharding/index.js';
 import type { PlayerState } from './player-state.js';
 import { upsertPlayerRows } from './state-rows.js';
 
@@ -17,7 +18,7 @@ export interface WriteBehindOptions {
 }
 
 export class WriteBehind extends CoalescingWriter<PlayerState> {
-  constructor(shards: readonly SqlShard[], options: WriteBehindOptions, metrics: Metrics, log: Logger) {
+  constructor(shards: readonly SqlShard[], options: WriteBehindOptions, metrics: Metrics, log: Logger, router?: ShardRouter) {
     super(
       shards,
       {
@@ -27,10 +28,13 @@ export class WriteBehind extends CoalescingWriter<PlayerState> {
         chunkSize: options.chunkSize,
         // The row never moves back in seq (the upsert checks it too).
         replaces: (next, queued) => next.seq > queued.seq,
-        write: async (shard, states) => {
-          await upsertPlayerRows(shard, states);
+        write: async (db, states) => {
+          await upsertPlayerRows(db, states);
           metrics.writeBehindStatements.inc();
         },
+        // A row written to the old shard of a moving slot after its last copy would be deleted with it, or be left
+        // there after the move's clean-up: the new owner's row would lag (it is caught up from the log on load).
+        fence: router && playerRowsFence<PlayerState>(router, (state) => state.playerId),
         onPending: (n) => metrics.writeBehindPending.set(n),
         onWritten: (n) => metrics.writeBehindFlushed.inc(n),
         onFailed: () => metrics.writeBehindFailed.inc(),

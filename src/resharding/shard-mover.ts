@@ -12,7 +12,7 @@ import { planDrain, planRebalance, type PlannedMove } from './planner.js';
 import { moveEmptySlots, moveSlot, pendingMoves, recoverSlot, type SlotEndpoints } from './slot-mover.js';
 
 /** Lease key of the mover; the same in every process. */
-const MOVER_LEASE_KEY = 72_616_200;
+export const MOVER_LEASE_KEY = 72_616_200;
 
 export type MoveKind = 'rebalance' | 'drain';
 export type MoveState = 'running' | 'done' | 'failed' | 'cancelled';

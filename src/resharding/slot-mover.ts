@@ -74,7 +74,7 @@ export async function moveSlot(slot: number, ends: SlotEndpoints, hooks: SlotMov
     frozenAt = performance.now();
     await setState(to, slot, 'frozen');
     count(await copySlot(slot, from, to, true));
-    const mismatch = await compareLogs(slot, from, to);
+    const mismatch = (await compareLogs(slot, from, to)) ?? (await compareSideTables(slot, from, to));
     if (mismatch) throw new SlotMoveFailedError(`slot ${slot}: copy differs from the source (${mismatch})`);
   } catch (err) {
     await rollBack(slot, from, to);
@@ -214,14 +214,11 @@ async function copySlot(slot: number, from: SqlShard, to: SqlShard, final: boole
       last = { player: tail.player_id, seq: Number(tail.seq) };
       if (page.length < CHUNK) break;
     }
-    if (!final) {
-      // Not during the freeze, to keep it short: these rows are derived or guarded (a players row older than the
-      // log is caught up on load), and the commits the freeze holds back do not write them.
-      rows += await replaceRows(from, to, ids, 'players', ['player_id', 'seq', 'state', 'updated_at'], ['text', 'bigint', 'jsonb', 'timestamptz']);
-      rows += await replaceRows(from, to, ids, 'player_snapshots', ['player_id', 'seq', 'state', 'taken_at'], ['text', 'bigint', 'jsonb', 'timestamptz']);
-      rows += await replaceRows(from, to, ids, 'leaderboard_scores', ['board', 'season', 'player_id', 'region', 'score', 'achieved_at'], ['text', 'text', 'text', 'text', 'bigint', 'timestamptz']);
-      rows += await replaceRows(from, to, ids, 'projection_checkpoints', ['projection', 'player_id', 'seq'], ['text', 'text', 'bigint']);
-    } else {
+    // Every pass, the last one (frozen) included: these rows are written beside the log (the players row behind it,
+    // snapshots in its commits, score copies and checkpoints after it), each fenced on the slot like a commit, so
+    // during the freeze they stand still and the copy made then is exact (compareSideTables checks it).
+    for (const t of SIDE_TABLES) rows += await replaceRows(from, to, ids, t.table, t.columns, t.types);
+    if (final) {
       const outbox = await from.query<{ player_id: string; seq: number }>('SELECT player_id, seq FROM outbox WHERE player_id = ANY($1::text[]) ORDER BY id', [ids]);
       const known = await to.query<{ player_id: string; seq: number }>('SELECT player_id, seq FROM outbox WHERE player_id = ANY($1::text[])', [ids]);
       const there = new Set(known.map((r) => `${r.player_id}\u0000${r.seq}`));
@@ -233,6 +230,34 @@ async function copySlot(slot: number, from: SqlShard, to: SqlShard, final: boole
     }
   }
   return rows;
+}
+
+/** Tables keyed by player beside the event log, copied whole per player (they are small per player). */
+const SIDE_TABLES: ReadonlyArray<{ table: string; columns: string[]; types: string[] }> = [
+  { table: 'players', columns: ['player_id', 'seq', 'state', 'updated_at'], types: ['text', 'bigint', 'jsonb', 'timestamptz'] },
+  { table: 'player_snapshots', columns: ['player_id', 'seq', 'state', 'taken_at'], types: ['text', 'bigint', 'jsonb', 'timestamptz'] },
+  { table: 'leaderboard_scores', columns: ['board', 'season', 'player_id', 'region', 'score', 'achieved_at'], types: ['text', 'text', 'text', 'text', 'bigint', 'timestamptz'] },
+  { table: 'projection_checkpoints', columns: ['projection', 'player_id', 'seq'], types: ['text', 'text', 'bigint'] },
+];
+
+/** Compares the side tables' rows of the slot's players, count and content, on both shards (while frozen). */
+async function compareSideTables(slot: number, from: SqlShard, to: SqlShard): Promise<string | undefined> {
+  const players = await playersOf(from, slot);
+  for (const ids of chunks(players, 2000)) {
+    for (const { table, columns, types } of SIDE_TABLES) {
+      // Each row as one text value that does not depend on the session (times in UTC), sorted here: the two
+      // databases may differ in time zone and collation.
+      const fields = columns.map((c, i) => (types[i] === 'timestamptz' ? `to_char(${c} AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.US')` : `${c}::text`));
+      const text = fields.map((f) => `coalesce(${f}, '<null>')`).join(` || '|' || `);
+      const read = async (db: SqlExecutor) =>
+        (await db.query<{ r: string }>(`SELECT ${text} AS r FROM ${table} WHERE player_id = ANY($1::text[])`, [ids])).map((row) => row.r).sort();
+      const [a, b] = await Promise.all([read(from), read(to)]);
+      if (a.length !== b.length) return `${table}: ${a.length} rows on the source, ${b.length} on the target`;
+      const i = a.findIndex((row, k) => row !== b[k]);
+      if (i >= 0) return `${table}: row ${a[i]} on the source, ${b[i]} on the target`;
+    }
+  }
+  return undefined;
 }
 
 /** Makes the target's rows of `table` for these players equal to the source's (both sides are small per player). */

@@ -2,6 +2,9 @@
 // The slot_owner rows are locked FOR SHARE, so a move's switch (which deletes the row) waits for commits in
 // flight and every later commit sees the row gone. A frozen slot is being handed over: its writes wait.
 import type { SqlExecutor } from '../backends/postgres/index.js';
+import type { WriterFence } from '../backends/postgres/coalescing-writer.js';
+import type { ShardRouter } from './shard-router.js';
+import { slotOf } from './slot-hash.js';
 
 export interface SlotFence {
   /** Slots this shard no longer owns: their writes go to the new owner. */
@@ -30,4 +33,14 @@ export async function indexNewPlayers(tx: SqlExecutor, players: ReadonlyArray<{ 
     players.map((p) => p.slot),
     players.map((p) => p.playerId),
   ]);
+}
+
+/** The fence of a batched writer of rows keyed by player (the `players` rows, the leaderboards' durable copy). */
+export function playerRowsFence<V>(router: ShardRouter, playerOf: (value: V) => string): WriterFence<V> {
+  return {
+    slotOf: (value) => slotOf(playerOf(value)),
+    check: checkSlotOwnership,
+    reload: () => router.reload(),
+    shardOf: (value) => router.shardOf(playerOf(value)),
+  };
 }

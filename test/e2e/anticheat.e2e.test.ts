@@ -109,6 +109,8 @@ anticheat:
     await t.realm.anticheat.onFlag((f) => heard.push(`${f.playerId} ${f.rule}`));
     // Three grants in a window of two: accepted, and flagged for review.
     for (let i = 0; i < 3; i++) expect((await c.append('looter', [{ type: 'item.grant', data: { item: 'gem', qty: 1 } }])).statusCode).toBe(200);
+    // The flag is recorded once the append is accepted, after its reply (as its publication is, below).
+    expect(await within(10_000, async () => (await c.flags('status=open&playerId=looter')).length > 0)).toBe(true);
     const flags = await c.flags('status=open&playerId=looter');
     expect(flags).toHaveLength(1);
     expect(flags[0]).toMatchObject({ playerId: 'looter', rule: 'loot-flood', action: 'flag', status: 'open', details: { seq: 3 } });

@@ -7,7 +7,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildServer } from '../../src/http/server.js';
+import { startFleet, type TestFleet } from '../helpers/fleet.js';
 import { auth, startTestRealm, type TestRealm } from '../helpers/realm.js';
+import { headers } from '../helpers/server-process.js';
 import { deleteKeys, redisUrl, uniquePrefix } from '../helpers/redis.js';
 
 // Low rates: the flood must exceed them by far even on a busy 2-core machine.
@@ -78,11 +80,61 @@ describe('fleet-wide rate limits', () => {
     expect(Math.abs(r.allowed - expected) / expected, `allowed ${r.allowed}, expected ${expected.toFixed(0)} in ${r.elapsed.toFixed(2)} s`).toBeLessThan(0.1);
   });
 
+  it('charges a request forwarded to its player\'s owner once, not on both instances', async () => {
+    // A lower rate and a longer flood than above: real processes over HTTP on a busy machine send fewer requests.
+    const rate = 4;
+    const burst = 2;
+    writeFileSync(file, `version: 3\nlimits:\n  rateLimits: { perKeyPerSecond: 1000000, perPlayerPerSecond: ${rate}, burst: ${burst} }\n`);
+    let processes: TestFleet | undefined;
+    try {
+      // Two server processes sharing the players (so half of the requests reach the other one first) and Redis.
+      processes = await startFleet(2, { REALMSTATE_CONFIG: file });
+      const urls = processes.servers.map((s) => s.url);
+      let allowed = 0;
+      let limited = 0;
+      let forwarded = 0;
+      let next = 0;
+      const started = performance.now();
+      const until = started + 6000;
+      // Each request is charged when it arrives: the window ends with the last one sent, not the last answer.
+      let lastSent = started;
+      await Promise.all(Array.from({ length: 12 }, async () => {
+        while (performance.now() < until) {
+          const url = urls[next++ % urls.length] as string;
+          lastSent = performance.now();
+          const res = await fetch(`${url}/v1/players/forwarded-hot-player`, { headers });
+          await res.arrayBuffer();
+          if (res.status === 429) limited++;
+          else allowed++;
+          if (res.headers.get('x-realmstate-instance') !== (await instanceAt(url))) forwarded++;
+        }
+      }));
+      const elapsed = (lastSent - started) / 1000;
+      const expected = rate + burst + rate * elapsed;
+      expect(forwarded, 'requests that reached the other instance first').toBeGreaterThan(0);
+      expect(limited, 'the flood must exceed the limit').toBeGreaterThan(allowed / 2);
+      expect(Math.abs(allowed - expected) / expected, `allowed ${allowed}, expected ${expected.toFixed(0)} in ${elapsed.toFixed(2)} s`).toBeLessThan(0.1);
+    } finally {
+      await processes?.cleanup();
+    }
+  }, 120_000);
+
   it('without Redis, limits each process on its own', async () => {
-    writeFileSync(file, `version: 3\nlimits:\n  rateLimits: { perKeyPerSecond: ${KEY_RATE}, perPlayerPerSecond: ${PLAYER_RATE}, burst: ${BURST} }\n`);
+    writeFileSync(file, `version: 4\nlimits:\n  rateLimits: { perKeyPerSecond: ${KEY_RATE}, perPlayerPerSecond: ${PLAYER_RATE}, burst: ${BURST} }\n`);
     const fleet = await fleetOf({});
     const r = await flood(fleet, '/v1/config', 2);
     const onePerProcess = KEY_RATE + BURST + KEY_RATE * r.elapsed;
     expect(r.allowed).toBeGreaterThan(2 * onePerProcess);
   });
 });
+
+const instanceIds = new Map<string, string>();
+/** The id of the instance listening at `url`. */
+async function instanceAt(url: string): Promise<string> {
+  let id = instanceIds.get(url);
+  if (id === undefined) {
+    id = (await fetch(`${url}/healthz`)).headers.get('x-realmstate-instance') ?? '';
+    instanceIds.set(url, id);
+  }
+  return id;
+}

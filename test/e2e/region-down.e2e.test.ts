@@ -1,7 +1,7 @@
 // A region down is a region down: each region of a board on its own private redis-server (REDIS_REGION_URLS); with
 // one stopped, the other region keeps accepting and serving scores (replies say what is missing), requests that
 // need only the missing region get 503 and write nothing, /readyz stays 200 while reporting it, and when the region's
-// Redis comes back empty its part of the board is rebuilt from the durable copy by itself.
+// Redis comes back empty its part of the board is rebuilt from the durable copy by itself, before any request needs it.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readScoreRows } from '../../src/leaderboards/score-rows.js';
 import { PrivateRedis } from '../faults/support/private-redis.js';
@@ -81,8 +81,12 @@ describe('a leaderboard region down', () => {
   });
 
   it('rebuilds the region from the durable copy by itself when its Redis comes back empty', async () => {
+    const rebuilt = async () => (await t.realm.metrics.leaderboardRebuilds.get()).values.filter((v) => v.labels.trigger === 'missing').reduce((n, v) => n + v.value, 0);
+    const before = await rebuilt();
     await na.start();
     await waitFor(async () => (await t.realm.readiness())['redis-na'] === 'up', 'region na back', 20_000);
+    // In the background, before any request needs it: the first read below does not wait for a rebuild.
+    await waitFor(async () => (await rebuilt()) > before, 'region na rebuilt without a request', 20_000);
     const naTop = await get('/v1/leaderboards/world/top?region=na');
     expect(naTop.statusCode, naTop.body).toBe(200);
     expect(naTop.json().entries).toEqual([{ rank: 1, playerId: 'n1', score: 60 }, { rank: 2, playerId: 'n2', score: 40 }]);

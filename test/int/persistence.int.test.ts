@@ -115,20 +115,29 @@ describe.each(SQL_KINDS)('persistence engine on %s', (kind) => {
     const gate = new Promise<void>((r) => (release = r));
     let entered!: () => void;
     const inUpsert = new Promise<void>((r) => (entered = r));
-    const original = shard.query.bind(shard);
-    shard.query = (async (text: string, params?: readonly unknown[]) => {
-      if (text.includes('INSERT INTO players')) {
-        entered();
-        await gate;
-      }
-      return original(text, params);
-    }) as typeof shard.query;
+    // The upsert runs in the transaction that fences the rows on their slots.
+    const original = shard.transaction.bind(shard);
+    shard.transaction = ((fn: Parameters<typeof shard.transaction>[0]) =>
+      original((tx) =>
+        fn({
+          query: async (text: string, params?: readonly unknown[]) => {
+            if (text.includes('INSERT INTO players')) {
+              entered();
+              await gate;
+            }
+            return tx.query(text, params);
+          },
+        } as typeof tx),
+      )) as typeof shard.transaction;
     const flush = store.writeBehind.flushShard(shard.index);
     await inUpsert;
-    await store.append(id, [add('xp', 10)]);
+    // PGlite has one connection, which the flush's transaction holds: there the append commits right after it.
+    const appended = store.append(id, [add('xp', 10)]);
+    if (kind === 'postgres') await appended;
     release();
     await flush;
-    shard.query = original;
+    await appended;
+    shard.transaction = original;
     expect(store.writeBehind.isDirty(shard.index, id)).toBe(true);
     await store.writeBehind.flushAll(Date.now() + 5000);
     const [row] = await shard.query<{ seq: number; state: { stats: { xp: number } } }>('SELECT seq, state FROM players WHERE player_id = $1', [id]);

@@ -45,13 +45,33 @@ async function startRealm(sql: SqlCluster): Promise<Realm> {
 class Load {
   readonly acked = new Map<string, { playerId: string; seq: number }>();
   readonly failures: unknown[] = [];
+  /** Reads older than a write acknowledged before they began, or older than an earlier read of the same player. */
+  readonly backwards: string[] = [];
   private running = true;
   private readonly workers: Array<Promise<void>>;
   readonly players: string[];
+  private readonly highest = new Map<string, number>();
 
   constructor(private readonly realm: Realm, prefix: string, players = 60, workers = 8) {
     this.players = Array.from({ length: players }, (_, i) => `${prefix}-${i}`);
-    this.workers = Array.from({ length: workers }, (_, w) => this.work(w));
+    this.workers = [...Array.from({ length: workers }, (_, w) => this.work(w)), this.read()];
+  }
+
+  /** Reads the players in turn while they are written and their slots move: a player's seq never goes back. */
+  private async read(): Promise<void> {
+    const seen = new Map<string, number>();
+    for (let i = 0; this.running; i++) {
+      const playerId = this.players[i % this.players.length] as string;
+      const floor = Math.max(this.highest.get(playerId) ?? 0, seen.get(playerId) ?? 0);
+      try {
+        const { seq } = await this.realm.queries.get(playerId);
+        if (seq < floor) this.backwards.push(`${playerId}: read ${seq}, after ${floor}`);
+        seen.set(playerId, Math.max(seq, seen.get(playerId) ?? 0));
+      } catch (err) {
+        if ((err as { code?: string }).code !== 'not_found') this.failures.push(err);
+      }
+      if (i % 20 === 19) await new Promise((r) => setTimeout(r, 5));
+    }
   }
 
   private async work(w: number): Promise<void> {
@@ -61,6 +81,7 @@ class Load {
       try {
         const r = await this.realm.players.append(playerId, [{ type: 'stat.add', data: { stat: 'n', amount: 1 } }, { type: 'data.set', data: { key: 'token', value: token } }], { durability: i % 3 === 0 ? 'batched' : 'sync' });
         this.acked.set(token, { playerId, seq: r.seq });
+        this.highest.set(playerId, Math.max(this.highest.get(playerId) ?? 0, r.seq));
       } catch (err) {
         this.failures.push(err);
       }
@@ -136,6 +157,7 @@ describe.each(SQL_KINDS)('slot moves on %s', (kind) => {
     expect(drained).toMatchObject({ state: 'done', slotsDone: 819 });
     await load.stop();
     expect(load.failures).toEqual([]);
+    expect(load.backwards).toEqual([]);
     expect(load.acked.size).toBeGreaterThan(0);
     const back = await loadSlotMap(realm.sql);
     expect(counts(back.map.toArray())).toEqual([1024, 1024, 1024, 1024]);

@@ -3,7 +3,25 @@
 // change while its flush was in flight, and a failed flush keeps everything and retries with backoff. The
 // write-behind of the `players` row and the durable copy of leaderboard scores are both this.
 import type { Logger } from 'pino';
-import type { SqlShard } from './sql-port.js';
+import type { SqlExecutor, SqlShard } from './sql-port.js';
+
+/**
+ * Keeps a writer's rows on the shard that owns their slot while slots move between shards: each chunk is written in
+ * a transaction that first locks (FOR SHARE) the shard's ownership of their slots, so a move's freeze and switch
+ * wait for it and every later write sees them. Rows of a frozen slot stay queued for a later flush (the move copies
+ * them during its freeze from what is written before it); rows of a slot that moved are queued again on its new
+ * owner (after the map is reloaded), instead of landing on the old shard after its last copy, where they would be
+ * deleted with it.
+ */
+export interface WriterFence<V> {
+  slotOf: (value: V) => number;
+  /** Which of `slots` this shard no longer owns, and which are frozen by a move (locked until the write commits). */
+  check: (tx: SqlExecutor, slots: readonly number[]) => Promise<{ moved: ReadonlySet<number>; frozen: ReadonlySet<number> }>;
+  /** Reloads the slot map (once for the values of one flush). */
+  reload: () => Promise<void>;
+  /** The shard index that owns the value's slot now. */
+  shardOf: (value: V) => number;
+}
 
 export interface CoalescingWriterOptions<V> {
   /** Names the writer in logs. */
@@ -14,8 +32,10 @@ export interface CoalescingWriterOptions<V> {
   maxPerShard?: number;
   /** Entries per statement. Default 2000. */
   chunkSize?: number;
-  /** Writes one chunk to a shard (one statement). */
-  write: (shard: SqlShard, values: V[]) => Promise<void>;
+  /** Writes one chunk to a shard (one statement), or inside the fence's transaction. */
+  write: (db: SqlExecutor, values: V[]) => Promise<void>;
+  /** When set, rows are written only on the shard that owns their slot (see WriterFence). */
+  fence?: WriterFence<V>;
   /** Whether `next` may replace `queued`. Default: always. */
   replaces?: (next: V, queued: V) => boolean;
   /** Told the number of queued entries after every change (a gauge). */
@@ -116,17 +136,20 @@ export class CoalescingWriter<V> {
     // Copy first: entries replaced during the write keep their newer value and stay queued.
     const taken = [...queue.entries()];
     try {
+      const moved: Array<[string, V]> = [];
       for (let i = 0; i < taken.length; i += this.chunkSize) {
         const chunk = taken.slice(i, i + this.chunkSize);
-        await this.options.write(this.shards[shard] as SqlShard, chunk.map(([, v]) => v));
-        for (const [key, value] of chunk) {
+        const { written, away } = await this.writeChunk(this.shards[shard] as SqlShard, chunk);
+        for (const [key, value] of [...written, ...away]) {
           if (queue.get(key) === value) {
             queue.delete(key);
             this.total--;
           }
         }
-        this.options.onWritten?.(chunk.length);
+        moved.push(...away);
+        this.options.onWritten?.(written.length);
       }
+      if (moved.length > 0) await this.rehome(shard, moved);
       this.failures[shard] = 0;
       this.retryAt[shard] = 0;
     } catch (err) {
@@ -146,13 +169,48 @@ export class CoalescingWriter<V> {
     }
   }
 
+  /** Writes a chunk; with a fence, only its values whose slot the shard owns and that no move froze. */
+  private async writeChunk(shard: SqlShard, chunk: Array<[string, V]>): Promise<{ written: Array<[string, V]>; away: Array<[string, V]> }> {
+    const fence = this.options.fence;
+    if (!fence) {
+      await this.options.write(shard, chunk.map(([, v]) => v));
+      return { written: chunk, away: [] };
+    }
+    let written: Array<[string, V]> = [];
+    let away: Array<[string, V]> = [];
+    await shard.transaction(async (tx) => {
+      const { moved, frozen } = await fence.check(tx, chunk.map(([, v]) => fence.slotOf(v)));
+      written = chunk.filter(([, v]) => !moved.has(fence.slotOf(v)) && !frozen.has(fence.slotOf(v)));
+      away = chunk.filter(([, v]) => moved.has(fence.slotOf(v)));
+      if (written.length > 0) await this.options.write(tx, written.map(([, v]) => v));
+    });
+    return { written, away };
+  }
+
+  /** Queues values whose slot left `shard` on the shard that owns it now (they stay if the map does not say so yet). */
+  private async rehome(shard: number, values: Array<[string, V]>): Promise<void> {
+    const fence = this.options.fence as WriterFence<V>;
+    await fence.reload().catch((err: unknown) => this.log.warn({ err }, `${this.options.name}: could not reload the slot map`));
+    for (const [key, value] of values) {
+      let to = shard;
+      try {
+        to = fence.shardOf(value);
+      } catch {
+        // The new owner is not listed here: keep the value where it was; a later flush tries again.
+      }
+      this.put(to, key, value);
+    }
+  }
+
   /** Flushes every shard until nothing is queued or `deadline` passed; returns whether everything was written. */
   async flushAll(deadline: number): Promise<boolean> {
     for (;;) {
       const results = await Promise.allSettled(this.shards.map((_, i) => this.flushShard(i)));
       if (this.total === 0) return true;
       if (Date.now() >= deadline) return false;
-      if (results.some((r) => r.status === 'rejected')) await new Promise((r) => setTimeout(r, Math.min(500, Math.max(0, deadline - Date.now()))));
+      // A failing shard: back off. Rows held by a slot a move froze (or whose new owner the map does not name yet): look again shortly.
+      const pause = results.some((r) => r.status === 'rejected') ? 500 : 20;
+      await new Promise((r) => setTimeout(r, Math.min(pause, Math.max(0, deadline - Date.now()))));
     }
   }
 }

@@ -2,6 +2,7 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { Realm } from '../../realm.js';
+import type { BatchRead, BatchReader } from '../../fleet/index.js';
 import { appendRequestSchema, internalEventSchema, MAX_BATCH_GET, NAME_PATTERN, playerEventSchema, STATE_LIMITS } from '../../players/index.js';
 import { defineRoute, queryInt } from '../route-spec.js';
 
@@ -55,7 +56,7 @@ export const eventsPageSchema = z.object({
 });
 export const readSourceHeader = z.enum(['memory', 'cache', 'replica', 'primary']).describe('which source served the read');
 
-export function playerRoutes(app: FastifyInstance, realm: Realm): void {
+export function playerRoutes(app: FastifyInstance, realm: Realm, batchReader?: BatchReader): void {
   defineRoute(app, {
     method: 'POST',
     url: '/v1/players/:id/events',
@@ -106,13 +107,18 @@ export function playerRoutes(app: FastifyInstance, realm: Realm): void {
     body: batchGetRequestSchema,
     responses: { 200: batchGetResultSchema },
     errors: [400, 401, 413, 503],
-    handler: async ({ body }, reply) => {
-      const { players, missing } = await realm.queries.getMany(body.ids);
+    handler: async ({ body, raw }, reply) => {
+      const here = async (ids: string[]): Promise<BatchRead> => {
+        const read = await realm.queries.getMany(ids);
+        return { players: new Map([...read.players].map(([id, r]) => [id, r.json])), missing: read.missing };
+      };
+      // In a fleet, each player from its owner (see fleet/http.ts).
+      const { players, missing } = batchReader ? await batchReader(raw, body.ids, here) : await here(body.ids);
       const seen = new Set<string>();
       const states: string[] = [];
       for (const id of body.ids) {
-        const read = players.get(id);
-        if (read && !seen.has(id)) states.push(read.json);
+        const json = players.get(id);
+        if (json !== undefined && !seen.has(id)) states.push(json);
         seen.add(id);
       }
       void reply.type('application/json; charset=utf-8');

@@ -13,6 +13,8 @@ export interface Ack {
 export class GameLoad {
   readonly acked = new Map<string, Ack>();
   readonly statuses = new Map<number | string, number>();
+  /** The first few answers of each failing status, to say why a request failed. */
+  readonly failures = new Map<number, string[]>();
   readonly players: string[];
   private running = false;
   private workers: Array<Promise<void>> = [];
@@ -66,6 +68,10 @@ export class GameLoad {
         });
         const body = (await res.json()) as { seq?: number };
         this.note(res.status);
+        if (res.status !== 200) {
+          const seen = this.failures.get(res.status) ?? [];
+          if (seen.length < 5) this.failures.set(res.status, [...seen, JSON.stringify(body)]);
+        }
         if (res.status === 200 && body.seq !== undefined) {
           this.acked.set(token, { playerId, seq: body.seq });
           this.highestAck.set(playerId, Math.max(this.highestAck.get(playerId) ?? 0, body.seq));
