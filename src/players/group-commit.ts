@@ -58,6 +58,11 @@ export interface CommitItem {
   durability: Durability;
   /** Set when the item's slot moved: the time after which it stops looking for the new owner. */
   rerouteDeadline?: number;
+  /**
+   * Called when the item fails, before its promise rejects (and before anything else runs): later items of the player
+   * were applied on top of it, so the caller must take it out of the player's state at once. May be called twice.
+   */
+  onFailed?: (err: unknown) => void;
 }
 
 interface Queued extends CommitItem {
@@ -150,7 +155,11 @@ export class GroupCommitter {
   enqueue(item: CommitItem): Promise<void> {
     return new Promise<void>((resolve, reject) => {
       const delay = item.durability === 'sync' ? this.options.maxDelayMs : this.options.batchedFlushMs;
-      this.queue.push({ ...item, slot: slotOf(item.playerId), due: Date.now() + delay, resolve, reject });
+      const failed = (err: unknown) => {
+        item.onFailed?.(err);
+        reject(err);
+      };
+      this.queue.push({ ...item, slot: slotOf(item.playerId), due: Date.now() + delay, resolve, reject: failed });
       this.queuedEvents += item.events.length;
       if (item.durability === 'batched') this.queuedBatched++;
       else this.queuedSync++;
@@ -327,9 +336,16 @@ export class GroupCommitter {
         const failure = err instanceof UnavailableError ? err : new UnavailableError(`shard ${this.shard.index} write failed: ${(err as Error).message}`, { cause: err });
         if (this.failures === 1 || this.failures % 20 === 0) this.log.error({ err, shard: this.shard.index, failures: this.failures }, 'group commit failed');
         const syncItems = batch.filter((q) => q.durability === 'sync');
+        // Appends queued since, applied on top of a failed one, fail with it (a batched append never follows a sync
+        // one still uncommitted, so these are sync appends too).
+        const failedPlayers = new Set(syncItems.map((q) => q.playerId));
+        const inBatch = new Set(batch);
+        const followers = this.queue.filter((q) => !inBatch.has(q) && failedPlayers.has(q.playerId));
         for (const q of syncItems) finished.add(q);
+        for (const q of followers) finished.add(q);
         this.settle(finished);
         for (const q of syncItems) q.reject(failure);
+        for (const q of followers) q.reject(failure);
       }
     } finally {
       this.flushing = false;
