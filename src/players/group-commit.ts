@@ -63,6 +63,8 @@ export interface CommitItem {
    * were applied on top of it, so the caller must take it out of the player's state at once. May be called twice.
    */
   onFailed?: (err: unknown) => void;
+  /** False once an append this one was applied on has failed: it must not be queued any more (see `PlayerStore.enqueue`). */
+  applies?: () => boolean;
 }
 
 interface Queued extends CommitItem {

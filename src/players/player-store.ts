@@ -6,7 +6,7 @@ import type { SqlCluster } from '../backends/postgres/index.js';
 import type { Metrics } from '../metrics.js';
 import { slotOf, type ShardRouter } from '../sharding/index.js';
 import type { EngineOptions } from '../settings.js';
-import { GroupCommitter, isStaleWrite, NotOwnerError, type CommitFence, type CommitItem, type MovedItem } from './group-commit.js';
+import { GroupCommitter, isStaleWrite, NotOwnerError, StaleWriteError, type CommitFence, type CommitItem, type MovedItem } from './group-commit.js';
 import type { AnyPlayerEvent, Durability, InternalPlayerEvent, PlayerEvent, RecordedEvent } from './player-events.js';
 import { isValidName, type PlayerState } from './player-state.js';
 import { applyEvents } from './reducers.js';
@@ -157,6 +157,10 @@ export class PlayerStore {
           // The map names this shard but it does not own the slot yet (between the two steps of a switch): look again shortly.
           if (to === from) committer.hold(slot);
           for (const m of list) {
+            if (m.item.applies?.() === false) {
+              m.reject(new StaleWriteError(m.item.playerId));
+              continue;
+            }
             const deadline = (m.item.rerouteDeadline ??= now + REROUTE_DEADLINE_MS);
             if (to === from && now > deadline) throw new UnavailableError('the slot of this player is being moved between shards and has no owner yet; retry shortly');
             this.metrics.rerouted.inc();
@@ -185,6 +189,8 @@ export class PlayerStore {
     return new Promise<void>((resolve, reject) => {
       this.afterMove(slot, async () => {
         try {
+          // An append this one was applied on failed while they waited for the move: it fails too.
+          if (item.applies?.() === false) throw new StaleWriteError(item.playerId);
           (this.committers[this.router.shardOf(item.playerId)] as GroupCommitter).enqueue(item).then(resolve, reject);
         } catch (err) {
           reject(err);
@@ -311,6 +317,7 @@ export class PlayerStore {
       let settle!: () => void;
       const link: Uncommitted = { ...before, settled: new Promise<void>((resolve) => (settle = resolve)) };
       item.onFailed = (err) => this.rollBack(playerId, entry, link, err);
+      item.applies = () => entry.chain.includes(link);
       entry.state = next;
       entry.chain.push(link);
       const done = this.enqueue(shard, item);
@@ -337,7 +344,9 @@ export class PlayerStore {
    */
   private rollBack(playerId: string, entry: Entry, link: Uncommitted, err: unknown): void {
     const i = entry.chain.indexOf(link);
-    if (i < 0 || this.entries.get(playerId) !== entry) return;
+    if (i < 0) return;
+    entry.chain.length = i;
+    if (this.entries.get(playerId) !== entry) return;
     if (isStaleWrite(err) || err instanceof NotOwnerError) {
       this.invalidate(playerId);
       return;
@@ -345,7 +354,6 @@ export class PlayerStore {
     entry.state = link.state;
     entry.snapshotSeq = link.snapshotSeq;
     entry.snapshotAt = link.snapshotAt;
-    entry.chain.length = i;
   }
 
   /**
