@@ -193,7 +193,8 @@ export class GroupCommitter {
   private kick(): void {
     if (this.flushing || this.regrouping || this.queue.length === 0) return;
     const now = Date.now();
-    const full = this.queuedEvents >= this.options.maxEvents || this.queuedSync >= this.expectedSync;
+    // Batched items alone wait for their own window: only sync writers are waited for (expectedSync).
+    const full = this.queuedEvents >= this.options.maxEvents || (this.queuedSync > 0 && this.queuedSync >= this.expectedSync);
     let due = full ? this.earliestReady(now) : this.earliestDue();
     if (this.failures > 0) due = Math.max(due, this.retryAt);
     if (due <= now) {

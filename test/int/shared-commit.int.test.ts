@@ -73,6 +73,18 @@ describe.each(SQL_KINDS)('appends of one player sharing a commit, on %s', (kind)
     expect((await logOf(id)).map(([seq]) => seq)).toEqual([1, 2, 3, 4]);
   });
 
+  it('still lets batched appends wait for their window (the early commit is for sync writers only)', async () => {
+    const store = t.realm.players;
+    await store.append('window-0', [add(1)], { durability: 'batched' });
+    expect(await store.flush(10_000)).toBe(true);
+    const before = await commits();
+    for (let i = 1; i <= 5; i++) await store.append(`window-${i}`, [add(1)], { durability: 'batched' });
+    await new Promise((r) => setTimeout(r, 100));
+    expect((await commits()) - before).toBe(0);
+    expect(await store.flush(10_000)).toBe(true);
+    expect((await commits()) - before).toBe(1);
+  });
+
   it('fails every append of a failed commit, and of those built on it, and goes back to the committed state', async () => {
     const store = t.realm.players;
     const id = 'doomed-1';
