@@ -455,6 +455,7 @@ export class GroupCommitter {
           continue;
         }
         // Then the lease fence of a fleet: players of slots whose lease this instance lost may not be written here.
+        if (pending.every((q) => held.has(q.slot))) throw new Error('the commit fence failed without naming a slot');
         for (const q of pending) if (!held.has(q.slot)) fenced.push(q);
         pending = pending.filter((q) => held.has(q.slot));
         continue;
