@@ -48,7 +48,10 @@ export const groupCommitScenario: Scenario = {
       const spread = await runLoad(HOT_WRITERS, durationMs, (w) => store.append(`spread-${w}`, [event]));
       await store.close(5000);
       const failed = { ours: ours.errors, baseline: baseline.errors, hot: hot.errors, spread: spread.errors };
-      if (Object.values(failed).some((n) => n > 0)) throw new Error(`errors: ${JSON.stringify(failed)}`);
+      if (Object.values(failed).some((n) => n > 0)) {
+        const first = [ours, baseline, hot, spread].find((r) => r.errors > 0)?.firstError;
+        throw new Error(`errors: ${JSON.stringify(failed)}; the first: ${first instanceof Error ? first.message : String(first)}`, { cause: first });
+      }
       const rows: BenchRow[] = [
         {
           scenario: 'group-commit', metric: 'sync events/s at 64 writers', unit: 'events/s', ours: ours.perSecond, baseline: baseline.perSecond, baselineName: 'tx per append', better: 'higher',
