@@ -217,9 +217,10 @@ export class LeaderboardService {
   }
 
   /**
-   * Looks at each region's own store: one that answers again after it did not (its Redis is back, maybe empty) gets
+   * Looks at each region's own store: one that answers again after it did not (its Redis is back, maybe empty), or
+   * that answers but lost a board's current set (it restarted empty between two looks, too fast to be seen down), gets
    * the current season of its boards rebuilt from the durable copy now, in the background, rather than by the first
-   * request that needs it (which would then wait for the rebuild).
+   * request that needs it (which would then wait for the rebuild). A look costs one marker check per board.
    */
   private async watchRegions(): Promise<void> {
     if (this.watchingRegions) return;
@@ -234,10 +235,18 @@ export class LeaderboardService {
           ]).finally(() => clearTimeout(timer));
           const was = this.regionUp.get(region);
           this.regionUp.set(region, up);
-          if (!up || was !== false) return;
-          const boards = this.registry.all().filter((b) => b.regions?.includes(region));
-          this.log.info({ region, boards: boards.length }, 'leaderboard region is back; rebuilding what its store lost');
-          await Promise.all(boards.map((board) => this.restoreInBackground(board)));
+          if (!up) return;
+          const now = this.clock.now();
+          const inRegion = this.registry.all().filter((b) => b.regions?.includes(region));
+          const lost = was === false
+            ? inRegion
+            : (await Promise.all(inRegion.map(async (board) => {
+                const set = this.parts(board, seasonAt(board.reset, now)).find((p) => p.region === region)?.set;
+                return set !== undefined && !(await store.exists(set).catch(() => true)) ? board : undefined;
+              }))).filter((b): b is Board => b !== undefined);
+          if (lost.length === 0) return;
+          this.log.info({ region, boards: lost.length }, 'leaderboard region is back or lost its sets; rebuilding them');
+          await Promise.all(lost.map((board) => this.restoreInBackground(board)));
         }),
       );
     } finally {
