@@ -88,15 +88,21 @@ async function readLog(url: string, id: string): Promise<LoggedEvent[]> {
 export async function verify(url: string, trades: readonly Trade[]): Promise<Record<string, unknown>> {
   // Recovery finishes every trade within seconds: none pending, every one settled.
   const views = new Map<string, Record<string, unknown>>();
-  await waitFor(async () => {
-    for (const t of trades) {
-      if (views.get(t.tradeId)?.finishedAt) continue;
-      const res = await getJson(`${url}/v1/trades/${t.tradeId}`);
-      if (res.status === 404) views.set(t.tradeId, { status: 'never', finishedAt: 'n/a' });
-      else if (res.status === 200) views.set(t.tradeId, res.body);
-    }
-    return trades.every((t) => views.get(t.tradeId)?.finishedAt);
-  }, 'every trade to finish', 60_000);
+  try {
+    await waitFor(async () => {
+      for (const t of trades) {
+        if (views.get(t.tradeId)?.finishedAt) continue;
+        const res = await getJson(`${url}/v1/trades/${t.tradeId}`);
+        if (res.status === 404) views.set(t.tradeId, { status: 'never', finishedAt: 'n/a' });
+        else if (res.status === 200) views.set(t.tradeId, res.body);
+      }
+      return trades.every((t) => views.get(t.tradeId)?.finishedAt);
+    }, 'every trade to finish', 60_000);
+  } catch (err) {
+    // Which trades are stuck, and where, says more than the timeout.
+    const stuck = trades.filter((t) => !views.get(t.tradeId)?.finishedAt).map((t) => ({ tradeId: t.tradeId, view: views.get(t.tradeId) ?? 'unread' }));
+    throw new Error(`${(err as Error).message}: ${stuck.length} unfinished, e.g. ${JSON.stringify(stuck.slice(0, 3))}`);
+  }
 
   // Totals conserved, nothing negative, nothing left held.
   const logs = new Map<string, LoggedEvent[]>();
