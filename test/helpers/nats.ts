@@ -81,8 +81,31 @@ export interface StoredMessage {
   event: { playerId: string; seq: number; type: string; data: unknown; recordedAt: string };
 }
 
-/** Every message of a stream, in stream order (an ordered consumer). */
-export async function readStream(stream: string, url = NATS_URL): Promise<StoredMessage[]> {
+/** Rejects after `ms` with the step's name, so a stuck client call fails a test with a reason instead of hanging it. */
+function within<T>(ms: number, step: string, work: Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${step} took longer than ${ms} ms`)), ms);
+  });
+  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
+}
+
+/**
+ * Every message of a stream, in stream order (an ordered consumer). Right after a cluster member was killed, an
+ * ordered consumer's fetch can stall forever while the stream's replicas settle; each attempt is bounded and a stalled
+ * one starts over with a new connection and consumer.
+ */
+export async function readStream(stream: string, url = NATS_URL, attempts = 5): Promise<StoredMessage[]> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await within(30_000, `reading stream ${stream}`, readStreamOnce(stream, url));
+    } catch (err) {
+      if (attempt >= attempts) throw err;
+    }
+  }
+}
+
+async function readStreamOnce(stream: string, url: string): Promise<StoredMessage[]> {
   const nc = await connect({ servers: url });
   try {
     const jsm = await nc.jetstreamManager();
@@ -100,17 +123,18 @@ export async function readStream(stream: string, url = NATS_URL): Promise<Stored
     }
     return out;
   } finally {
-    await nc.close();
+    void nc.close().catch(() => {});
   }
 }
 
+/** How many messages the stream holds, or 0 while it cannot be asked (bounded, like `readStream`). */
 export async function streamCount(stream: string, url = NATS_URL): Promise<number> {
   const nc = await connect({ servers: url });
   try {
-    return (await (await nc.jetstreamManager()).streams.info(stream)).state.messages;
+    return await within(10_000, `counting stream ${stream}`, nc.jetstreamManager().then(async (jsm) => (await jsm.streams.info(stream)).state.messages));
   } catch {
     return 0;
   } finally {
-    await nc.close();
+    void nc.close().catch(() => {});
   }
 }
