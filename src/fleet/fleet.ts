@@ -108,6 +108,12 @@ export class Fleet {
     };
   }
 
+  /** What this instance knows of the player's slot, for an error that says why a request could not be placed. */
+  slotView(playerId: string): { slot: number; held: boolean; releasing: boolean; holder: string | null; givingUp: boolean } {
+    const slot = slotOf(playerId);
+    return { slot, held: this.holds(playerId), releasing: this.releasing.has(slot), holder: this.holders[this.router.shardOf(playerId)]?.get(slot) ?? null, givingUp: this.givingUp !== undefined };
+  }
+
   route(playerId: string): Route {
     if (this.owns(playerId)) return { kind: 'local' };
     const holder = this.holders[this.router.shardOf(playerId)]?.get(slotOf(playerId));
@@ -279,10 +285,13 @@ export class Fleet {
     try {
       // New requests for these slots are forwarded now; the ones already admitted finish here first (their appends
       // are then in the commit queue), up to half a lease.
-      const until = performance.now() + this.ttlMs / 2;
+      const began = performance.now();
+      const until = began + this.ttlMs / 2;
       while ([...leaving].some((slot) => this.serving.has(slot)) && performance.now() < until) await new Promise((r) => setTimeout(r, 5));
       // The new owner loads from the log: the events must be committed; the `players` rows may follow (they never go back in seq).
+      const admittedMs = Math.round(performance.now() - began);
       const flushed = await this.players.drainCommits(this.ttlMs);
+      const drainedMs = Math.round(performance.now() - began) - admittedMs;
       if (!flushed) this.log.warn({ slots: leaving.size }, 'giving up slots with appends not yet committed; the new owner reloads from the log');
       await this.exclusively(() =>
         Promise.all(
@@ -299,7 +308,7 @@ export class Fleet {
         ),
       );
       this.players.forget((id) => leaving.has(slotOf(id)));
-      this.log.info({ slots: leaving.size, instances: this.instances.length }, 'gave slots to other instances');
+      this.log.info({ slots: leaving.size, instances: this.instances.length, admittedMs, drainedMs, totalMs: Math.round(performance.now() - began) }, 'gave slots to other instances');
     } finally {
       for (const slot of leaving) this.releasing.delete(slot);
     }

@@ -16,6 +16,8 @@ const HOPS_HEADER = 'x-realmstate-hops';
  * client cannot make one up. An instance that cannot check it (another admin key) charges the request again.
  */
 const CHARGED_HEADER = 'x-realmstate-charged';
+/** A holder that refused a connection is tried again after this long (the request never reached it). */
+const UNREACHABLE_RETRY_MS = 200;
 /** A request forwarded this many times waits where it lands (for that instance to own the player, or 503). */
 const MAX_HOPS = 6;
 
@@ -153,7 +155,9 @@ async function forwardUnlessOwned(
   const hops = Number(req.headers[HOPS_HEADER] ?? 0) || 0;
   // A slot without a live holder (its owner just died, or it is being handed over) gets one within the lease time.
   const deadline = Date.now() + fleet.options.leaseMs * 2;
-  const unreachable = new Set<string>();
+  // Holders this request could not reach, and when to try each again: a dead one loses its lease within the lease
+  // time, but one that is only starting (it takes its first leases just before it listens) answers a moment later.
+  const unreachable = new Map<string, number>();
   // Forwarded here by an instance that believes this one owns the player: the two views differ (a slot is moving),
   // so look again (a look newer than the request) before sending it on, or two instances could pass it back and forth.
   if (hops > 0 && !fleet.owns(playerId)) await fleet.lookAgain();
@@ -163,7 +167,7 @@ async function forwardUnlessOwned(
       local();
       return undefined;
     }
-    if (route.kind === 'remote' && hops < MAX_HOPS && !unreachable.has(route.instance)) {
+    if (route.kind === 'remote' && hops < MAX_HOPS && (unreachable.get(route.instance) ?? 0) <= Date.now()) {
       try {
         const res = await forwarder.send(route.url, { method: req.method, url: req.url, headers: req.headers, body: req.body }, { [HOPS_HEADER]: String(hops + 1), [CHARGED_HEADER]: chargedMark(secret, req.method, req.url) }, 30_000);
         void reply.code(res.status).headers(res.headers);
@@ -172,11 +176,15 @@ async function forwardUnlessOwned(
         if (!(err instanceof OwnerUnreachableError)) {
           throw new UnavailableError(`the instance that owns player ${playerId} failed during the request (${(err as Error).message}); it may or may not have been applied`);
         }
-        // Dead, most likely: its lease runs out and another instance takes the slot.
-        unreachable.add(route.instance);
+        // Dead (its lease runs out and another instance takes the slot) or not listening yet: try it again shortly.
+        unreachable.set(route.instance, Date.now() + UNREACHABLE_RETRY_MS);
       }
     }
-    if (Date.now() >= deadline) throw new UnavailableError(`no live instance holds player ${playerId} yet; retry shortly`);
+    if (Date.now() >= deadline) {
+      const why = route.kind === 'none' ? 'no instance holds its slot' : unreachable.has(route.instance) ? `its holder ${route.instance} could not be reached` : `forwarded ${hops} times`;
+      const v = fleet.slotView(playerId);
+      throw new UnavailableError(`no live instance holds player ${playerId} yet (${why}; slot ${v.slot} held here: ${v.held}, releasing: ${v.releasing}, holder: ${v.holder ?? 'none'}); retry shortly`);
+    }
     fleet.nudge();
     await new Promise((r) => setTimeout(r, 25));
   }

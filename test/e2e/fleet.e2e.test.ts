@@ -42,13 +42,7 @@ describe.each([
       await background;
     }
     await hammer(() => urls, 12, 30, false, out, servedBy, ids);
-    // Known gap, reported rather than hidden: the old owner hands each lease straight to the newcomer, yet on a fast
-    // machine a request still waited out a hand-over (12 s) and got 503 (nothing written; the client retries).
-    // Anything else fails the test, and the books below (final seq = acknowledged, nothing dropped or re-numbered)
-    // hold either way.
-    const handover = (f: string) => join && f.startsWith('503 ') && f.includes('no live instance holds player');
-    if (out.failures.some(handover)) console.warn(`fleet join: ${out.failures.filter(handover).length} requests got 503 during a slot hand-over`);
-    expect({ failures: out.failures.filter((f) => !handover(f)), staleReads: out.staleReads }).toEqual({ failures: [], staleReads: [] });
+    expect({ failures: out.failures, staleReads: out.staleReads }).toEqual({ failures: [], staleReads: [] });
     for (const id of PLAYERS) {
       const acked = out.acked.get(id) as Array<{ seq: number }>;
       // Every acknowledged seq, batched ones included, is a distinct seq of the log: none was re-numbered.
