@@ -98,7 +98,7 @@ interface EnvVar {
 
 const ENGINE_ENV: ReadonlyArray<[keyof EngineOptions, string, string]> = [
   ['groupCommitMaxEvents', 'REALMSTATE_GROUP_COMMIT_MAX_EVENTS', 'most events in one group-commit transaction'],
-  ['groupCommitMaxDelayMs', 'REALMSTATE_GROUP_COMMIT_MAX_DELAY_MS', 'how long a sync append waits to share a commit'],
+  ['groupCommitMaxDelayMs', 'REALMSTATE_GROUP_COMMIT_MAX_DELAY_MS', 'longest a sync append waits to share a commit (less once the writers of the last commit are back)'],
   ['batchedFlushMs', 'REALMSTATE_BATCHED_FLUSH_MS', 'longest a `batched` append stays uncommitted'],
   ['writeBehindIntervalMs', 'REALMSTATE_WRITE_BEHIND_INTERVAL_MS', 'period of the `players` row flush'],
   ['writeBehindMaxDirty', 'REALMSTATE_WRITE_BEHIND_MAX_DIRTY', 'flush early at this many dirty players'],

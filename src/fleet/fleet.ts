@@ -5,11 +5,11 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { Logger } from 'pino';
-import type { SqlCluster, SqlExecutor } from '../backends/postgres/index.js';
+import type { SqlCluster } from '../backends/postgres/index.js';
 import type { PlayerStore } from '../players/index.js';
 import { SLOT_COUNT, slotOf, type ShardRouter } from '../sharding/index.js';
 import { assignSlots } from './slot-assignment.js';
-import { claimSlots, heartbeat, leaseHolders, releaseSlots, slotsNotHeld, transferSlots, type InstanceRow } from './slot-leases.sql.js';
+import { claimSlots, heartbeat, leaseHolders, releaseSlots, transferSlots, type InstanceRow } from './slot-leases.sql.js';
 
 export interface FleetOptions {
   /** The address other instances forward requests to (REALMSTATE_ADVERTISE_URL); undefined: this instance owns every player. */
@@ -77,7 +77,7 @@ export class Fleet {
   async start(): Promise<void> {
     if (!this.enabled) return;
     // The store refuses only players whose lease is gone: a request admitted before its slot started moving finishes here.
-    this.players.setOwnership({ owns: (id) => this.holds(id), fence: (tx, ids) => this.fence(tx, ids) });
+    this.players.setOwnership({ owns: (id) => this.holds(id), fence: { instance: this.id } });
     await this.tick();
     this.schedule();
   }
@@ -149,12 +149,6 @@ export class Fleet {
       }
     }
     await this.ticking;
-  }
-
-  /** Called in each commit transaction: the players of `playerIds` whose slot's lease this instance does not hold. */
-  async fence(tx: SqlExecutor, playerIds: readonly string[]): Promise<ReadonlySet<string>> {
-    const missing = await slotsNotHeld(tx, this.id, playerIds.map(slotOf));
-    return new Set(playerIds.filter((id) => missing.has(slotOf(id))));
   }
 
   /** The live instances and how many slots each holds (this one alone, with every slot, outside a fleet). */

@@ -75,18 +75,3 @@ export async function leaseHolders(db: SqlExecutor): Promise<Map<number, string>
   const rows = await db.query<{ slot: number; instance: string }>('SELECT slot, instance FROM fleet_slot_leases WHERE expires_at > now()');
   return new Map(rows.map((r) => [r.slot, r.instance]));
 }
-
-/**
- * The commit fence: locks (FOR SHARE, until the transaction ends) this instance's unexpired leases of `slots` and
- * returns the slots it does not hold. A takeover (claimSlots) waits for the lock, so a commit either finishes before
- * another instance takes the slot or sees that it lost it.
- */
-export async function slotsNotHeld(tx: SqlExecutor, instance: string, slots: readonly number[]): Promise<Set<number>> {
-  const sorted = [...new Set(slots)].sort((a, b) => a - b);
-  const rows = await tx.query<{ slot: number }>(
-    'SELECT slot FROM fleet_slot_leases WHERE slot = ANY($1::int[]) AND instance = $2 AND expires_at > now() ORDER BY slot FOR SHARE',
-    [sorted, instance],
-  );
-  const held = new Set(rows.map((r) => r.slot));
-  return new Set(sorted.filter((s) => !held.has(s)));
-}

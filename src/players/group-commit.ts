@@ -5,14 +5,15 @@
 import { isDeepStrictEqual } from 'node:util';
 import type { Logger } from 'pino';
 import { RealmError, UnavailableError } from '../errors.js';
-import type { SqlExecutor, SqlShard } from '../backends/postgres/index.js';
+import type { SqlShard } from '../backends/postgres/index.js';
 import { isCommitUnknown, isDataRefusal } from '../backends/postgres/index.js';
-import { eventsAt, insertEvents, insertOutbox, type EventRow } from '../events/event-log.js';
+import { eventsAt, type EventRow } from '../events/event-log.js';
 import type { Metrics } from '../metrics.js';
-import { checkSlotOwnership, indexNewPlayers, slotOf, type SlotFence } from '../sharding/index.js';
+import { slotOf } from '../sharding/index.js';
 import type { Durability, RecordedEvent } from './player-events.js';
 import type { PlayerState } from './player-state.js';
-import { writeSnapshots, type SnapshotWrite } from './state-rows.js';
+import { commitRows, type CommitOutcome } from './commit-statement.js';
+import type { SnapshotWrite } from './state-rows.js';
 
 /** Another writer committed this player's seq first; the in-memory state of the player is stale. */
 export class StaleWriteError extends RealmError {
@@ -33,10 +34,13 @@ export class RefusedWriteError extends RealmError {
 }
 
 /**
- * Checked inside every group-commit transaction, before its rows: returns the players of `playerIds` this process may
- * no longer write (another instance holds their slot's lease). Their items fail; the others commit.
+ * The fence of a fleet instance, checked inside every group-commit transaction before its rows are written: the
+ * instance must hold the lease of each slot it writes. Items of the other slots fail; the others commit.
  */
-export type CommitFence = (tx: SqlExecutor, playerIds: readonly string[]) => Promise<ReadonlySet<string>>;
+export interface CommitFence {
+  /** This instance's id in the lease table. */
+  instance: string;
+}
 
 /** This process lost the lease of the player's slot before its append committed; nothing was written. */
 export class NotOwnerError extends UnavailableError {
@@ -54,6 +58,13 @@ export interface CommitItem {
   durability: Durability;
   /** Set when the item's slot moved: the time after which it stops looking for the new owner. */
   rerouteDeadline?: number;
+  /**
+   * Called when the item fails, before its promise rejects (and before anything else runs): later items of the player
+   * were applied on top of it, so the caller must take it out of the player's state at once. May be called twice.
+   */
+  onFailed?: (err: unknown) => void;
+  /** False once an append this one was applied on has failed: it must not be queued any more (see `PlayerStore.enqueue`). */
+  applies?: () => boolean;
 }
 
 interface Queued extends CommitItem {
@@ -86,6 +97,14 @@ export class GroupCommitter {
   private queue: Queued[] = [];
   private queuedEvents = 0;
   private queuedBatched = 0;
+  private queuedSync = 0;
+  /**
+   * `sync` items expected before the next commit: those queued when the last commit ended plus the writers it has just
+   * answered, who under a steady load come straight back. Once they are all here, waiting longer only adds latency.
+   */
+  private expectedSync = Infinity;
+  /** Between the end of a commit and the next turn of the event loop: the writers just answered are coming back. */
+  private regrouping = false;
   private flushing = false;
   private timer: NodeJS.Timeout | undefined;
   private timerDue = Infinity;
@@ -138,9 +157,14 @@ export class GroupCommitter {
   enqueue(item: CommitItem): Promise<void> {
     return new Promise<void>((resolve, reject) => {
       const delay = item.durability === 'sync' ? this.options.maxDelayMs : this.options.batchedFlushMs;
-      this.queue.push({ ...item, slot: slotOf(item.playerId), due: Date.now() + delay, resolve, reject });
+      const failed = (err: unknown) => {
+        item.onFailed?.(err);
+        reject(err);
+      };
+      this.queue.push({ ...item, slot: slotOf(item.playerId), due: Date.now() + delay, resolve, reject: failed });
       this.queuedEvents += item.events.length;
       if (item.durability === 'batched') this.queuedBatched++;
+      else this.queuedSync++;
       this.metrics.appendQueue.labels(this.shardLabel).set(this.queuedEvents);
       this.kick();
     });
@@ -167,9 +191,11 @@ export class GroupCommitter {
   }
 
   private kick(): void {
-    if (this.flushing || this.queue.length === 0) return;
+    if (this.flushing || this.regrouping || this.queue.length === 0) return;
     const now = Date.now();
-    let due = this.queuedEvents >= this.options.maxEvents ? this.earliestReady(now) : this.earliestDue();
+    // Batched items alone wait for their own window: only sync writers are waited for (expectedSync).
+    const full = this.queuedEvents >= this.options.maxEvents || (this.queuedSync > 0 && this.queuedSync >= this.expectedSync);
+    let due = full ? this.earliestReady(now) : this.earliestDue();
     if (this.failures > 0) due = Math.max(due, this.retryAt);
     if (due <= now) {
       this.clearTimer();
@@ -232,9 +258,11 @@ export class GroupCommitter {
     this.queue = this.queue.filter((q) => !done.has(q));
     this.queuedEvents = 0;
     this.queuedBatched = 0;
+    this.queuedSync = 0;
     for (const q of this.queue) {
       this.queuedEvents += q.events.length;
       if (q.durability === 'batched') this.queuedBatched++;
+      else this.queuedSync++;
     }
     this.metrics.appendQueue.labels(this.shardLabel).set(this.queuedEvents);
   }
@@ -252,6 +280,7 @@ export class GroupCommitter {
     }
     const finished = new Set<Queued>();
     const started = performance.now();
+    let answered = 0;
     try {
       const { committed, stale, fenced, moved } = await this.commit(batch);
       if (this.isolating > 0) this.isolating--;
@@ -261,6 +290,7 @@ export class GroupCommitter {
       this.metrics.groupCommitSeconds.labels(this.shardLabel).observe((performance.now() - started) / 1000);
       this.metrics.groupCommitEvents.labels(this.shardLabel).observe(committed.reduce((n, q) => n + q.events.length, 0));
       for (const q of committed) finished.add(q);
+      for (const q of committed) if (q.durability === 'sync') answered++;
       // Items of a player that lost a race, queued after this batch was taken, were applied on the lost state too:
       // committing them would write events computed from a state that never existed (or two items at one seq).
       const losers = new Set(stale.map((q) => q.playerId));
@@ -309,14 +339,31 @@ export class GroupCommitter {
         const failure = err instanceof UnavailableError ? err : new UnavailableError(`shard ${this.shard.index} write failed: ${(err as Error).message}`, { cause: err });
         if (this.failures === 1 || this.failures % 20 === 0) this.log.error({ err, shard: this.shard.index, failures: this.failures }, 'group commit failed');
         const syncItems = batch.filter((q) => q.durability === 'sync');
+        // Appends queued since, applied on top of a failed one, fail with it (a batched append never follows a sync
+        // one still uncommitted, so these are sync appends too).
+        const failedPlayers = new Set(syncItems.map((q) => q.playerId));
+        const inBatch = new Set(batch);
+        const followers = this.queue.filter((q) => !inBatch.has(q) && failedPlayers.has(q.playerId));
         for (const q of syncItems) finished.add(q);
+        for (const q of followers) finished.add(q);
         this.settle(finished);
         for (const q of syncItems) q.reject(failure);
+        for (const q of followers) q.reject(failure);
       }
     } finally {
       this.flushing = false;
+      this.expectedSync = this.queuedSync + answered;
       for (const wake of this.idle.splice(0)) wake();
-      this.kick();
+      // The writers just answered come back in this turn of the event loop when they run in this process: let them
+      // join the items that waited through this commit (already overdue), rather than split the load into two halves
+      // that then take turns for ever.
+      if (answered > 0) {
+        this.regrouping = true;
+        setImmediate(() => {
+          this.regrouping = false;
+          this.kick();
+        });
+      } else this.kick();
     }
   }
 
@@ -377,44 +424,41 @@ export class GroupCommitter {
         pending = pending.filter((q) => !twice.has(q.playerId));
         continue;
       }
-      let conflict = false;
-      let notOwned: ReadonlySet<string> = new Set();
-      let slotFence: SlotFence | undefined;
+      let outcome: CommitOutcome | undefined;
       try {
         await this.retryingTransientErrors(() =>
           this.shard.transaction(async (tx) => {
-            conflict = false;
-            notOwned = new Set();
-            slotFence = await this.checkSlotFence(tx, pending);
-            if (slotFence) throw ROLLBACK;
-            if (this.fence) notOwned = await this.fence(tx, [...new Set(pending.map((q) => q.playerId))]);
-            if (notOwned.size > 0) throw ROLLBACK;
-            await indexNewPlayers(tx, pending.flatMap((q) => (q.events[0]?.seq === 1 ? [{ slot: q.slot, playerId: q.playerId }] : [])));
-            const inserted = await insertEvents(tx, sorted);
-            if (inserted !== rows.length) {
-              conflict = true;
-              throw ROLLBACK;
-            }
-            await insertOutbox(tx, rows);
-            await writeSnapshots(tx, snapshots);
+            outcome = await commitRows(tx, {
+              slots: [...new Set(pending.map((q) => q.slot))].sort((a, b) => a - b),
+              instance: this.fence?.instance,
+              newPlayers: pending.flatMap((q) => (q.events[0]?.seq === 1 ? [{ slot: q.slot, playerId: q.playerId }] : [])),
+              events: sorted,
+              outbox: rows,
+              snapshots,
+            });
+            if (outcome.fenced || outcome.inserted !== rows.length) throw ROLLBACK;
           }),
         );
         return { committed: [...ours, ...pending], stale, fenced, moved };
       } catch (err) {
-        if (slotFence) {
-          const { moved: gone, frozen } = slotFence as SlotFence;
+        if (err !== ROLLBACK || !outcome) throw err;
+      }
+      const { owned, frozen, held } = outcome as CommitOutcome;
+      if ((outcome as CommitOutcome).fenced) {
+        // The shard fence first: items of a slot that moved go to its new owner, those of a frozen slot wait.
+        const gone = new Set(pending.filter((q) => !owned.has(q.slot) && !frozen.has(q.slot)).map((q) => q.slot));
+        if (gone.size > 0 || frozen.size > 0) {
           const until = Date.now() + FROZEN_RETRY_MS;
           for (const slot of frozen) this.heldSlots.set(slot, until);
           for (const q of pending) if (gone.has(q.slot)) moved.push(q);
           pending = pending.filter((q) => !gone.has(q.slot) && !frozen.has(q.slot));
           continue;
         }
-        if (notOwned.size > 0) {
-          for (const q of pending) if (notOwned.has(q.playerId)) fenced.push(q);
-          pending = pending.filter((q) => !notOwned.has(q.playerId));
-          continue;
-        }
-        if (!conflict) throw err;
+        // Then the lease fence of a fleet: players of slots whose lease this instance lost may not be written here.
+        if (pending.every((q) => held.has(q.slot))) throw new Error('the commit fence failed without naming a slot');
+        for (const q of pending) if (!held.has(q.slot)) fenced.push(q);
+        pending = pending.filter((q) => held.has(q.slot));
+        continue;
       }
       // Someone else's rows (or ours, from a commit whose outcome was unknown) are at some of our keys.
       const existing = await eventsAt(this.shard, rows);
@@ -441,16 +485,6 @@ export class GroupCommitter {
       pending = next;
     }
     return { committed: ours, stale, fenced, moved };
-  }
-
-  /**
-   * The shard fence of this commit, checked inside its transaction: undefined when every slot of the batch is still
-   * this shard's. A slot that moved or froze takes its items out of this commit. (The lease fence of a fleet, `fence`,
-   * is checked right after it, in the same transaction.)
-   */
-  private async checkSlotFence(tx: SqlExecutor, pending: readonly Queued[]): Promise<SlotFence | undefined> {
-    const slots = await checkSlotOwnership(tx, pending.map((q) => q.slot));
-    return slots.moved.size > 0 || slots.frozen.size > 0 ? slots : undefined;
   }
 
   close(): void {

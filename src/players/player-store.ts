@@ -1,12 +1,12 @@
 // The command side: appends events to a player, one request at a time per player, through the shard's
 // group committer; keeps active players in memory and feeds the write-behind and snapshots.
 import type { Logger } from 'pino';
-import { ConflictError, InvalidArgumentError, UnavailableError } from '../errors.js';
+import { ConflictError, InvalidArgumentError, isRealmError, UnavailableError } from '../errors.js';
 import type { SqlCluster } from '../backends/postgres/index.js';
 import type { Metrics } from '../metrics.js';
 import { slotOf, type ShardRouter } from '../sharding/index.js';
 import type { EngineOptions } from '../settings.js';
-import { GroupCommitter, isStaleWrite, NotOwnerError, type CommitFence, type CommitItem, type MovedItem } from './group-commit.js';
+import { GroupCommitter, isStaleWrite, NotOwnerError, StaleWriteError, type CommitFence, type CommitItem, type MovedItem } from './group-commit.js';
 import type { AnyPlayerEvent, Durability, InternalPlayerEvent, PlayerEvent, RecordedEvent } from './player-events.js';
 import { isValidName, type PlayerState } from './player-state.js';
 import { applyEvents } from './reducers.js';
@@ -40,14 +40,31 @@ export interface Committed {
 export type CommitListener = (shard: number, committed: readonly Committed[]) => Promise<void> | void;
 
 interface Entry {
-  /** Applied state, including batched events not yet committed; null: the player does not exist. */
+  /** Applied state, including the appends not yet committed; null: the player does not exist. */
   state: PlayerState | null;
-  /** Bumped when the entry is reloaded, so a failing request does not revert someone else's state. */
+  /** Bumped when the entry is dropped, so that a request holding it on to it sees that it is no longer the player's. */
   generation: number;
-  /** Items enqueued and not yet committed. */
-  inflight: number;
+  /** Appends applied and queued, not yet committed, in order: each was applied on the state the one before left. */
+  chain: Uncommitted[];
   snapshotSeq: number;
   snapshotAt: number;
+}
+
+/** What the entry was before an uncommitted append, to go back to if that append fails. */
+interface Uncommitted {
+  durability: Durability;
+  state: PlayerState | null;
+  snapshotSeq: number;
+  snapshotAt: number;
+  /** Settles (never rejects) once the append committed or failed. */
+  settled: Promise<void>;
+}
+
+/** An append applied and queued by `applyAndQueue`. */
+interface Queued {
+  result: AppendResult;
+  done: Promise<void>;
+  checked: AppendChecked | undefined;
 }
 
 interface Lock {
@@ -140,6 +157,10 @@ export class PlayerStore {
           // The map names this shard but it does not own the slot yet (between the two steps of a switch): look again shortly.
           if (to === from) committer.hold(slot);
           for (const m of list) {
+            if (m.item.applies?.() === false) {
+              m.reject(new StaleWriteError(m.item.playerId));
+              continue;
+            }
             const deadline = (m.item.rerouteDeadline ??= now + REROUTE_DEADLINE_MS);
             if (to === from && now > deadline) throw new UnavailableError('the slot of this player is being moved between shards and has no owner yet; retry shortly');
             this.metrics.rerouted.inc();
@@ -168,6 +189,8 @@ export class PlayerStore {
     return new Promise<void>((resolve, reject) => {
       this.afterMove(slot, async () => {
         try {
+          // An append this one was applied on failed while they waited for the move: it fails too.
+          if (item.applies?.() === false) throw new StaleWriteError(item.playerId);
           (this.committers[this.router.shardOf(item.playerId)] as GroupCommitter).enqueue(item).then(resolve, reject);
         } catch (err) {
           reject(err);
@@ -224,70 +247,120 @@ export class PlayerStore {
     if (durability === 'batched' && this.pendingPlayers >= this.options.writeBehindMaxPending) {
       throw new UnavailableError(`too many unpersisted players (${this.pendingPlayers}); retry shortly or use durability "sync"`);
     }
-    return this.withLock(playerId, async () => {
-      // Counted from the first lost race: the time an append waits for its slot to move (frozen, or between the two
-      // steps of a switch, up to the recovery of a mover that died there) is not contention, and both processes'
-      // appends held by it go at once when it ends, so one of them always loses a race right then.
-      let giveUpAt: number | undefined;
-      for (let attempt = 0; ; attempt++) {
-        // The shard is looked up again for every attempt: the slot may have moved while this append waited for the
-        // lock or lost a race, and the old shard keeps only the rows from before the switch (then none): a state
-        // loaded from it is older than the new owner's log, and every retry built on it would lose the race again.
-        const shard = this.router.shardOf(playerId);
-        const entry = await this.entry(playerId, shard);
-        const current = entry.state?.seq ?? 0;
+    // Counted from the first lost race: the time an append waits for its slot to move (frozen, or between the two
+    // steps of a switch, up to the recovery of a mover that died there) is not contention, and both processes'
+    // appends held by it go at once when it ends, so one of them always loses a race right then.
+    let giveUpAt: number | undefined;
+    for (let attempt = 0; ; attempt++) {
+      // The lock covers deciding, applying and queueing, not the commit: the next append of the player is applied on
+      // this one's uncommitted state and may share its commit. Its reply still waits for the commit.
+      // The shard is looked up again for every attempt: the slot may have moved while this append waited for the
+      // lock or lost a race, and the old shard keeps only the rows from before the switch (then none): a state
+      // loaded from it is older than the new owner's log, and every retry built on it would lose the race again.
+      const queued = await this.withLock(playerId, () => this.applyAndQueue(playerId, this.router.shardOf(playerId), events, options, durability, guarded));
+      if (durability === 'batched') {
+        queued.checked?.accepted(queued.result.seq);
+        return queued.result;
+      }
+      try {
+        await queued.done;
+        queued.checked?.accepted(queued.result.seq);
+        return queued.result;
+      } catch (err) {
+        queued.checked?.failed();
+        if (!isStaleWrite(err)) throw err;
+        // Another writer got there first (the entry was dropped when the commit found out).
+        if (options.expectedSeq === undefined) {
+          giveUpAt ??= Date.now() + CONTENTION_DEADLINE_MS;
+          if (Date.now() >= giveUpAt) throw new UnavailableError(`player ${playerId} is written by other processes faster than this one can catch up; retry shortly`);
+          // Jittered backoff: two processes that keep colliding on one player drift apart.
+          await new Promise((r) => setTimeout(r, Math.random() * Math.min(CONTENTION_MAX_BACKOFF_MS, 2 ** attempt)));
+          continue;
+        }
+        const fresh = await this.withLock(playerId, async () => (await this.entry(playerId, this.router.shardOf(playerId))).state?.seq ?? 0);
+        throw new ConflictError(`expected seq ${options.expectedSeq}, player ${playerId} was changed by another writer and is at ${fresh}`, fresh);
+      }
+    }
+  }
+
+  /**
+   * Decides the append on the player's newest state (committed or not), applies it and queues it for commit. A refusal
+   * (expectedSeq mismatch, a rejected event) is final only when nothing uncommitted is left under it: otherwise it
+   * waits for those appends to settle and decides again, so it never answers from a state that may not last.
+   */
+  private async applyAndQueue(playerId: string, shard: number, events: readonly AnyPlayerEvent[], options: AppendOptions, durability: Durability, guarded: boolean): Promise<Queued> {
+    for (;;) {
+      const entry = await this.entry(playerId, shard);
+      // A `batched` seq is final once acknowledged, so it is never built on a `sync` append that may still fail.
+      if (durability === 'batched' && entry.chain.some((u) => u.durability === 'sync')) {
+        await settledAll(entry.chain);
+        continue;
+      }
+      const base = entry.state;
+      const current = base?.seq ?? 0;
+      const recordedAt = new Date().toISOString();
+      let next: PlayerState;
+      try {
         if (options.expectedSeq !== undefined && options.expectedSeq !== current) {
           throw new ConflictError(`expected seq ${options.expectedSeq}, player ${playerId} is at ${current}`, current);
         }
-        const recordedAt = new Date().toISOString();
-        const next = applyEvents(entry.state, playerId, events, recordedAt);
-        const checked = guarded && this.guard ? await this.guard.check(playerId, entry.state, next, events as readonly PlayerEvent[]) : undefined;
-        const recorded: RecordedEvent[] = events.map((e, i) => ({ seq: current + i + 1, type: e.type, data: e.data, recordedAt }));
-        const before = { state: entry.state, snapshotSeq: entry.snapshotSeq, snapshotAt: entry.snapshotAt, generation: entry.generation };
-        const item: CommitItem = { playerId, events: recorded, state: next, snapshot: this.snapshotFor(entry, next), durability };
-        entry.state = next;
-        entry.inflight++;
-        const done = this.enqueue(shard, item);
-        if (durability === 'batched') {
-          done.then(
-            () => void entry.inflight--,
-            (err: unknown) => {
-              entry.inflight--;
-              this.batchedFailed(playerId, shard, item, err);
-            },
-          );
-          checked?.accepted(next.seq);
-          return { seq: next.seq, state: next };
+        next = applyEvents(base, playerId, events, recordedAt);
+      } catch (err) {
+        if (isRealmError(err) && entry.chain.length > 0) {
+          await settledAll(entry.chain);
+          continue;
         }
-        try {
-          await done;
-          checked?.accepted(next.seq);
-          return { seq: next.seq, state: next };
-        } catch (err) {
-          checked?.failed();
-          if (isStaleWrite(err)) {
-            this.invalidate(playerId);
-            if (options.expectedSeq === undefined) {
-              giveUpAt ??= Date.now() + CONTENTION_DEADLINE_MS;
-              if (Date.now() >= giveUpAt) throw new UnavailableError(`player ${playerId} is written by other processes faster than this one can catch up; retry shortly`);
-              // Jittered backoff: two processes that keep colliding on one player drift apart.
-              await new Promise((r) => setTimeout(r, Math.random() * Math.min(CONTENTION_MAX_BACKOFF_MS, 2 ** attempt)));
-              continue;
-            }
-            const fresh = await this.entry(playerId, shard);
-            throw new ConflictError(`expected seq ${options.expectedSeq}, player ${playerId} was changed by another writer and is at ${fresh.state?.seq ?? 0}`, fresh.state?.seq ?? 0);
-          }
-          if (entry.generation === before.generation) {
-            entry.state = before.state;
-            entry.snapshotSeq = before.snapshotSeq;
-            entry.snapshotAt = before.snapshotAt;
-          }
-          throw err;
-        } finally {
-          entry.inflight--;
-        }
+        throw err;
       }
-    });
+      const checked = guarded && this.guard ? await this.guard.check(playerId, base, next, events as readonly PlayerEvent[]) : undefined;
+      if (this.entries.get(playerId) !== entry || entry.state !== base) {
+        // An append under this one failed while the guard looked (its state was rolled back): decide again.
+        checked?.failed();
+        continue;
+      }
+      const recorded: RecordedEvent[] = events.map((e, i) => ({ seq: current + i + 1, type: e.type, data: e.data, recordedAt }));
+      const before = { durability, state: base, snapshotSeq: entry.snapshotSeq, snapshotAt: entry.snapshotAt };
+      const item: CommitItem = { playerId, events: recorded, state: next, snapshot: this.snapshotFor(entry, next), durability };
+      let settle!: () => void;
+      const link: Uncommitted = { ...before, settled: new Promise<void>((resolve) => (settle = resolve)) };
+      item.onFailed = (err) => this.rollBack(playerId, entry, link, err);
+      item.applies = () => entry.chain.includes(link);
+      entry.state = next;
+      entry.chain.push(link);
+      const done = this.enqueue(shard, item);
+      done.then(
+        () => {
+          const i = entry.chain.indexOf(link);
+          if (i >= 0) entry.chain.splice(i, 1);
+          settle();
+        },
+        (err: unknown) => {
+          this.rollBack(playerId, entry, link, err);
+          settle();
+          if (durability === 'batched') this.batchedFailed(playerId, shard, item, err);
+        },
+      );
+      return { result: { seq: next.seq, state: next }, done, checked };
+    }
+  }
+
+  /**
+   * Called (synchronously, by the group committer) when an uncommitted append fails, before anyone hears of it: the
+   * appends applied on top of it fail with it, so the player goes back to the state before it. When the log itself
+   * may hold something else (another writer won the seq race, or the lease is lost), the player is reloaded instead.
+   */
+  private rollBack(playerId: string, entry: Entry, link: Uncommitted, err: unknown): void {
+    const i = entry.chain.indexOf(link);
+    if (i < 0) return;
+    entry.chain.length = i;
+    if (this.entries.get(playerId) !== entry) return;
+    if (isStaleWrite(err) || err instanceof NotOwnerError) {
+      this.invalidate(playerId);
+      return;
+    }
+    entry.state = link.state;
+    entry.snapshotSeq = link.snapshotSeq;
+    entry.snapshotAt = link.snapshotAt;
   }
 
   /**
@@ -385,14 +458,12 @@ export class PlayerStore {
    * not lost. Rows the database refused for their values: dropped, logged and counted.
    */
   private batchedFailed(playerId: string, shard: number, item: CommitItem, err: unknown): void {
+    // The state in memory no longer holds these events: `rollBack` took them out when the failure was found.
     if (!isStaleWrite(err)) {
-      // The events were refused and are gone: the state in memory, which includes them, must not be built on.
-      this.invalidate(playerId);
       this.log.error({ err, playerId }, 'batched append failed');
       this.metrics.batchedDropped.inc();
       return;
     }
-    this.invalidate(playerId);
     const events = item.events.map((e) => ({ type: e.type, data: e.data }) as AnyPlayerEvent);
     this.appendEvents(playerId, events, { durability: 'batched' }, false).then(
       () => this.metrics.batchedRebased.inc(),
@@ -424,7 +495,7 @@ export class PlayerStore {
     const entry: Entry = {
       state: loaded?.state ?? null,
       generation: 0,
-      inflight: 0,
+      chain: [],
       snapshotSeq: loaded?.snapshotSeq ?? 0,
       snapshotAt: loaded?.snapshotAt ?? Date.now(),
     };
@@ -439,7 +510,7 @@ export class PlayerStore {
     if (excess > 0) {
       for (const [id, entry] of this.entries) {
         if (excess <= 0) break;
-        if (entry.inflight > 0 || this.locks.has(id) || this.writeBehind.isDirty(this.router.shardOf(id), id)) continue;
+        if (entry.chain.length > 0 || this.locks.has(id) || this.writeBehind.isDirty(this.router.shardOf(id), id)) continue;
         this.entries.delete(id);
         excess--;
       }
@@ -465,4 +536,9 @@ export class PlayerStore {
       if (--lock.holders === 0) this.locks.delete(playerId);
     }
   }
+}
+
+/** Resolves once every append of `chain` (as it is now) committed or failed. */
+async function settledAll(chain: readonly Uncommitted[]): Promise<void> {
+  await Promise.all(chain.map((u) => u.settled));
 }

@@ -2,7 +2,8 @@
 // takeover waits for a commit that holds the lease to finish.
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { claimSlots, slotsNotHeld } from '../../src/fleet/slot-leases.sql.js';
+import { claimSlots } from '../../src/fleet/slot-leases.sql.js';
+import { commitRows } from '../../src/players/commit-statement.js';
 import { slotOf } from '../../src/sharding/index.js';
 import { startTestRealm, type TestRealm } from '../helpers/realm.js';
 import { waitFor } from '../helpers/wait.js';
@@ -50,7 +51,9 @@ describe('lease fence on PostgreSQL', () => {
     await committing.connect();
     try {
       await committing.query('BEGIN');
-      expect(await slotsNotHeld({ query: async (text, params) => (await committing.query(text, params as unknown[])).rows }, 'holder', [slot])).toEqual(new Set());
+      // The fence of a group commit (here with no rows to write) takes the lease's lock until the transaction ends.
+      const outcome = await commitRows({ query: async (text, params) => (await committing.query(text, params as unknown[])).rows }, { slots: [slot], instance: 'holder', newPlayers: [], events: [], outbox: [], snapshots: [] });
+      expect({ fenced: outcome.fenced, held: [...outcome.held] }).toEqual({ fenced: false, held: [slot] });
       // The lease runs out while that commit is still open; then another instance claims the slot.
       await waitFor(async () => (await db.query('SELECT 1 FROM fleet_slot_leases WHERE slot = $1 AND expires_at < now()', [slot])).rowCount === 1, 'the lease to run out');
       let claimed: number[] | undefined;

@@ -93,8 +93,9 @@ export class PgShard implements SqlShard {
       throw toUnavailable(this.label, err);
     }
     const tx: SqlExecutor = {
-      query: async <R extends object = Row>(text: string, params?: readonly unknown[]) =>
-        (await client.query(text, params as unknown[] | undefined)).rows as R[],
+      query: async <R extends object = Row>(text: string, params?: readonly unknown[], prepared?: string) =>
+        (prepared === undefined ? await client.query(text, params as unknown[] | undefined) : await client.query({ name: prepared, text, values: params as unknown[] | undefined }))
+          .rows as R[],
     };
     let broken = false;
     // A checked-out client whose server dies between two statements emits 'error'; the pool only listens on

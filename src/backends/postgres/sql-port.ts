@@ -4,8 +4,11 @@
 export type Row = Record<string, unknown>;
 
 export interface SqlExecutor {
-  /** Runs one parameterized statement and returns its rows. bigint columns come back as JS numbers. */
-  query<R extends object = Row>(text: string, params?: readonly unknown[]): Promise<R[]>;
+  /**
+   * Runs one parameterized statement and returns its rows. bigint columns come back as JS numbers. `prepared` names
+   * a hot statement that each connection may parse and plan once and then reuse (one name per statement text).
+   */
+  query<R extends object = Row>(text: string, params?: readonly unknown[], prepared?: string): Promise<R[]>;
 }
 
 /** Exclusive right, among all processes on this database, to do one job (e.g. relay the shard's outbox). */
