@@ -9,6 +9,7 @@ import type { EngineOptions } from '../settings.js';
 import { GroupCommitter, isStaleWrite, NotOwnerError, StaleWriteError, type CommitFence, type CommitItem, type MovedItem } from './group-commit.js';
 import type { AnyPlayerEvent, Durability, InternalPlayerEvent, PlayerEvent, RecordedEvent } from './player-events.js';
 import { isValidName, type PlayerState } from './player-state.js';
+import { currentSeqs } from '../events/event-log.js';
 import { applyEvents } from './reducers.js';
 import { loadPlayers, type LoadSource } from './state-rows.js';
 import { WriteBehind } from './write-behind.js';
@@ -109,6 +110,11 @@ export class PlayerStore {
   private guard: AppendGuard | undefined;
   private internalRoute: InternalAppendRoute | undefined;
   private owns: (playerId: string) => boolean = () => true;
+  /**
+   * True in a fleet, where only the lease holder commits a player's events, so its state in memory is the newest.
+   * Otherwise another process on the same databases may have written the player since this one loaded it.
+   */
+  private soleWriter = false;
   /** Slots whose items are being sent to a new owner, and the chain of those sends. */
   private readonly moving = new Map<number, Promise<void>>();
 
@@ -310,6 +316,9 @@ export class PlayerStore {
           await settledAll(entry.chain);
           continue;
         }
+        // Nothing is written for a refusal, so no lost race would ever show that the state it was decided on is
+        // stale: when another process may write the player, the log says whether it moved on since it was loaded.
+        if (isRealmError(err) && !this.soleWriter && (await this.movedOnInLog(playerId, shard, current))) continue;
         throw err;
       }
       const checked = guarded && this.guard ? await this.guard.check(playerId, base, next, events as readonly PlayerEvent[]) : undefined;
@@ -344,6 +353,15 @@ export class PlayerStore {
     }
   }
 
+  /** Whether the log holds events of the player past `seq` (then its state here is dropped, to be loaded again). */
+  private async movedOnInLog(playerId: string, shard: number, seq: number): Promise<boolean> {
+    const latest = (await currentSeqs(this.cluster.shards[shard] as NonNullable<SqlCluster['shards'][number]>, [playerId])).get(playerId) ?? 0;
+    if (latest <= seq) return false;
+    const entry = this.entries.get(playerId);
+    if (entry && entry.chain.length === 0 && (entry.state?.seq ?? 0) <= seq) this.invalidate(playerId);
+    return true;
+  }
+
   /**
    * Called (synchronously, by the group committer) when an uncommitted append fails, before anyone hears of it: the
    * appends applied on top of it fail with it, so the player goes back to the state before it. When the log itself
@@ -369,6 +387,7 @@ export class PlayerStore {
    */
   setOwnership(ownership: { owns: (playerId: string) => boolean; fence: CommitFence }): void {
     this.owns = ownership.owns;
+    this.soleWriter = true;
     for (const c of this.committers) c.fence = ownership.fence;
   }
 

@@ -51,7 +51,11 @@ describe('trades through crashes on PostgreSQL', () => {
     });
     await doomed.exited;
     expect(seen.get('200') ?? 0, JSON.stringify([...seen])).toBeGreaterThan(pgTrades / 5);
-    const books = await verify(survivor.url, trades);
+    const books = await verify(survivor.url, trades).catch((err: unknown) => {
+      // The survivor's warnings say why a trade did not finish (its recovery logs each failed attempt).
+      const warnings = survivor.output().split('\n').filter((l) => /"level":(40|50)/.test(l));
+      throw new Error(`${(err as Error).message}\nsurvivor's last warnings:\n${warnings.slice(-5).join('\n')}`);
+    });
     // The library's rebuild reads the shards directly and agrees.
     const cluster = new PgCluster(dbs.urls);
     cleanups.push(() => cluster.close());
