@@ -284,7 +284,7 @@ export class Fleet {
       while ([...leaving].some((slot) => this.serving.has(slot)) && performance.now() < until) await new Promise((r) => setTimeout(r, 5));
       // The new owner loads from the log: the events must be committed; the `players` rows may follow (they never go back in seq).
       const admittedMs = Math.round(performance.now() - began);
-      const flushed = await this.players.drainCommits(this.ttlMs);
+      const flushed = await this.players.drainCommits(this.ttlMs, leaving);
       const drainedMs = Math.round(performance.now() - began) - admittedMs;
       if (!flushed) this.log.warn({ slots: leaving.size }, 'giving up slots with appends not yet committed; the new owner reloads from the log');
       await this.exclusively(() =>

@@ -176,9 +176,14 @@ export class GroupCommitter {
     this.kick();
   }
 
-  /** Resolves once everything queued now or later has committed (or `deadline` passed). */
-  async drain(deadline: number): Promise<boolean> {
-    while (this.queue.length > 0 || this.flushing) {
+  /**
+   * Resolves once everything queued now or later has committed (or `deadline` passed). With `slots`, only the items
+   * of those slots count: under a steady load the queue as a whole is never empty.
+   */
+  async drain(deadline: number, slots?: ReadonlySet<number>): Promise<boolean> {
+    // Items stay in the queue until their commit settled, so the queue also covers the batch being committed.
+    const pending = () => (slots === undefined ? this.queue.length > 0 || this.flushing : this.queue.some((q) => slots.has(q.slot)));
+    while (pending()) {
       if (Date.now() >= deadline) return false;
       // Flush now, whatever the delays say; still honour the backoff of a failing shard.
       if (!this.flushing && this.available()) void this.flush();

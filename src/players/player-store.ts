@@ -427,10 +427,10 @@ export class PlayerStore {
     return drained.every(Boolean) && rows;
   }
 
-  /** Waits until every acknowledged append is committed (or the deadline passes); the `players` rows may follow later. */
-  async drainCommits(timeoutMs: number): Promise<boolean> {
+  /** Waits until every acknowledged append (of `slots`, if given) is committed or the deadline passes; the `players` rows may follow later. */
+  async drainCommits(timeoutMs: number, slots?: ReadonlySet<number>): Promise<boolean> {
     const deadline = Date.now() + timeoutMs;
-    return (await Promise.all(this.committers.map((c) => c.drain(deadline)))).every(Boolean);
+    return (await Promise.all(this.committers.map((c) => c.drain(deadline, slots)))).every(Boolean);
   }
 
   /** Stops taking appends, flushes everything, stops the timers. */
