@@ -43,8 +43,9 @@ function table(rows: BenchRow[]): string[][] {
     r.scenario,
     r.metric,
     `${fmt(r.ours)} ${r.unit}`,
-    `${fmt(r.baseline)} ${r.unit} (${r.baselineName})`,
-    `${fmt(advantage(r))}×`,
+    // A figure reported on its own (no baseline to compare with) shows dashes, not NaN.
+    Number.isNaN(r.baseline) ? '—' : `${fmt(r.baseline)} ${r.unit} (${r.baselineName})`,
+    Number.isNaN(r.baseline) ? '—' : `${fmt(advantage(r))}×`,
     r.target ? `${r.target} ${r.met === undefined ? '' : r.met ? '✓' : '✗ missed'}`.trim() : '',
   ]);
 }
