@@ -109,9 +109,9 @@ export class Fleet {
   }
 
   /** What this instance knows of the player's slot, for an error that says why a request could not be placed. */
-  slotView(playerId: string): { slot: number; held: boolean; releasing: boolean; holder: string | null; givingUp: boolean } {
+  slotView(playerId: string): { slot: number; held: boolean; releasing: boolean; holder: string | null } {
     const slot = slotOf(playerId);
-    return { slot, held: this.holds(playerId), releasing: this.releasing.has(slot), holder: this.holders[this.router.shardOf(playerId)]?.get(slot) ?? null, givingUp: this.givingUp !== undefined };
+    return { slot, held: this.holds(playerId), releasing: this.releasing.has(slot), holder: this.holders[this.router.shardOf(playerId)]?.get(slot) ?? null };
   }
 
   route(playerId: string): Route {

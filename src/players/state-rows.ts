@@ -87,20 +87,3 @@ export interface SnapshotWrite {
   keepFrom: number;
   takenAt: string;
 }
-
-export async function writeSnapshots(tx: SqlExecutor, snapshots: readonly SnapshotWrite[]): Promise<void> {
-  if (snapshots.length === 0) return;
-  await tx.query(
-    `INSERT INTO player_snapshots (player_id, seq, state, taken_at)
-     SELECT * FROM unnest($1::text[], $2::bigint[], $3::jsonb[], $4::timestamptz[])
-     ON CONFLICT (player_id, seq) DO NOTHING`,
-    [snapshots.map((s) => s.state.playerId), snapshots.map((s) => s.state.seq), snapshots.map((s) => stateJson(s.state)), snapshots.map((s) => s.takenAt)],
-  );
-  const pruned = snapshots.filter((s) => s.keepFrom > 0);
-  if (pruned.length === 0) return;
-  await tx.query(
-    `DELETE FROM player_snapshots s USING unnest($1::text[], $2::bigint[]) AS k(player_id, keep_from)
-      WHERE s.player_id = k.player_id AND s.seq < k.keep_from`,
-    [pruned.map((s) => s.state.playerId), pruned.map((s) => s.keepFrom)],
-  );
-}

@@ -26,15 +26,6 @@ export async function checkSlotOwnership(tx: SqlExecutor, slots: readonly number
   return fence;
 }
 
-/** Records the slot of players committed for the first time (the moves find a slot's players by it). */
-export async function indexNewPlayers(tx: SqlExecutor, players: ReadonlyArray<{ slot: number; playerId: string }>): Promise<void> {
-  if (players.length === 0) return;
-  await tx.query('INSERT INTO slot_players (slot, player_id) SELECT * FROM unnest($1::int[], $2::text[]) ON CONFLICT DO NOTHING', [
-    players.map((p) => p.slot),
-    players.map((p) => p.playerId),
-  ]);
-}
-
 /** The fence of a batched writer of rows keyed by player (the `players` rows, the leaderboards' durable copy). */
 export function playerRowsFence<V>(router: ShardRouter, playerOf: (value: V) => string): WriterFence<V> {
   return {
