@@ -19,7 +19,7 @@ import { boardDefinitionSchema, type BoardDefinition, type ConfigBoard } from '.
 import { BoardRegistry, type Board } from './board-registry.js';
 import { StampSource, systemClock, type Clock } from './clock.js';
 import { InflightWrites, type InflightWrite } from './inflight-writes.js';
-import { mergeFirst, mergeLast } from './region-merge.js';
+import { mergeFirst, mergeLast } from '../backends/sorted-set-merge.js';
 import { ScoreCopy, type ScoreCopyOptions } from './score-copy.js';
 import { decodeScore, encodeScore, isValidScore, OPERATOR_OPS } from './score-encoding.js';
 import { readBoardDefinitions, readPlayerScoreRow, readPlayerScoreRows, readScoreRows, writeBoardDefinition, type ScoreRow } from './score-rows.js';

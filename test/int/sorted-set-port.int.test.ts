@@ -251,6 +251,37 @@ describe.each(KINDS)('sorted-set port on %s', (kind) => {
       const best = union.find((e) => e.playerId === playerId);
       expect(await findInUnion(sets, playerId), playerId).toEqual(best && { ...best, position: union.indexOf(best) });
     }
+    // Many distinct scores, most of the best ones in one set: read on from the set that holds them, then answered
+    // without a merge in the store; and a tie at the boundary of what was read, which the store merges itself.
+    const spread = [await fresh(), await fresh(), await fresh(), await fresh()];
+    const spreadEntries: SortedSetEntry[] = [];
+    for (let i = 0; i < 400; i++) {
+      const s = random() < 0.7 ? 0 : 1 + Math.floor(random() * 3);
+      const e = { playerId: `v${i}`, score: s === 0 ? Math.floor(random() * 500) : 300 + Math.floor(random() * 500), at: i };
+      spreadEntries.push(e);
+      await store.submit(spread[s] as string, e.playerId, { op: 'set', value: e.score, at: e.at });
+    }
+    const spreadUnion = spreadEntries.sort(compareEntries);
+    for (const count of [1, 10, 100, 150, 399, 400, 500]) expect(await rangeUnion(spread, count), `spread, first ${count}`).toEqual(spreadUnion.slice(0, count));
+    for (const playerId of ['v0', 'v17', 'v123', 'v399']) {
+      const best = spreadUnion.find((e) => e.playerId === playerId) as SortedSetEntry;
+      expect(await findInUnion(spread, playerId), playerId).toEqual({ ...best, position: spreadUnion.indexOf(best) });
+    }
+    const tied = [await fresh(), await fresh()];
+    const tiedEntries: SortedSetEntry[] = [];
+    for (let i = 0; i < 200; i++) {
+      // One score for all but a few, and the first half of the tie (by time) all in one set: the answer reaches
+      // past what a store reads of that set at once, while the other set's read entries tie with it.
+      const e = { playerId: `t${i}`, score: i % 50 === 0 ? i : 1000, at: i };
+      tiedEntries.push(e);
+      await store.submit(tied[i < 100 ? 0 : 1] as string, e.playerId, { op: 'set', value: e.score, at: e.at });
+    }
+    const tiedUnion = tiedEntries.sort(compareEntries);
+    for (const count of [3, 5, 60, 200]) expect(await rangeUnion(tied, count), `tied, first ${count}`).toEqual(tiedUnion.slice(0, count));
+    for (const playerId of ['t1', 't50', 't101', 't198']) {
+      const best = tiedUnion.find((e) => e.playerId === playerId) as SortedSetEntry;
+      expect(await findInUnion(tied, playerId), playerId).toEqual({ ...best, position: tiedUnion.indexOf(best) });
+    }
     // One set missing: the whole read refuses, as a read of that set would.
     const missing = `never-restored-${++n}`;
     await expect(rangeUnion([...sets, missing], 10)).rejects.toSatisfy(isSetMissing);

@@ -10,6 +10,7 @@ import { UnavailableError } from '../../errors.js';
 import type {
   Neighbourhood, PlacedEntry, SortedSetEntry, SortedSetStore, SubmitOutcome, SubmitRequest,
 } from '../sorted-set-port.js';
+import { mergeFirst } from '../sorted-set-merge.js';
 import { defineScripts, scriptFunctions, type ScriptFn } from './lua-scripts.js';
 import { isCluster, redisFailure, type RedisClient } from './redis-client.js';
 import { errorFromCode, isErrorCode } from './script-errors.js';
@@ -107,7 +108,9 @@ export class RedisSortedSets implements SortedSetStore {
           const k = this.keys(set);
           return [k.z, k.m];
         });
-        return parseFlat(await this.run(label(sets), () => rangeUnion(keys.length, ...keys, count)));
+        // The script returns each set's best entries, enough of them that the first `count` of their merge is the answer.
+        const lists = await this.run<unknown[]>(label(sets), () => rangeUnion(keys.length, ...keys, count));
+        return lists.length === 1 ? parseFlat(lists[0]).slice(0, count) : mergeFirst(lists.map(parseFlat), count);
       };
       this.findInUnion = async (sets, playerId) => {
         if (sets.length === 0) return undefined;

@@ -3,8 +3,8 @@
   single node) and its exact position in that union: where the player is (normally one set; the best entry if a
   region move left two), its position there, and how many entries of every other set are ahead of it. One call for
   what otherwise takes a find per set and then a count per other set. Read-only.
-  O(sets * log(ties) * log N): entries with a lower score are counted with ZCOUNT, and among those with the same
-  score a binary search by position finds where the member would go (as neighbourhood-2.lua does).
+  O(sets * log N) with few ties: entries with a lower score are counted with ZCOUNT, and those with the same score
+  are read and compared when they are few, or searched by position (O(log(ties) * log N)) when they are many.
 
   numkeys 3 x sets; KEYS[3i-2] the i-th sorted set, KEYS[3i-1] its hash playerId -> member, KEYS[3i] its marker
   ARGV[1] playerId
@@ -13,9 +13,9 @@
   of the sets, or ErrorCode -1 when the marker of any of the sets is missing.
 ]]
 local sets = #KEYS / 3
-for i = 1, sets do
-  if redis.call('EXISTS', KEYS[3 * i]) == 0 then return -1 end
-end
+local markers = {}
+for i = 1, sets do markers[i] = KEYS[3 * i] end
+if redis.call('EXISTS', unpack(markers)) ~= sets then return -1 end
 
 local function bytes_less(a, b)
   local n = math.min(#a, #b)
@@ -26,6 +26,7 @@ local function bytes_less(a, b)
   return #a < #b
 end
 
+local TIES_READ = 16
 local own, member, score, score_text
 for i = 1, sets do
   local m = redis.call('HGET', KEYS[3 * i - 1], ARGV[1])
@@ -46,11 +47,19 @@ for i = 1, sets do
   if i ~= own then
     local z = KEYS[3 * i - 2]
     local lo = redis.call('ZCOUNT', z, '-inf', '(' .. score_text)
-    local hi = lo + redis.call('ZCOUNT', z, score_text, score_text)
-    while lo < hi do
-      local mid = math.floor((lo + hi) / 2)
-      local m = redis.call('ZRANGE', z, mid, mid)[1]
-      if bytes_less(m, member) then lo = mid + 1 else hi = mid end
+    -- The entries with the same score: a few are read and compared; many are searched by position.
+    local tied = redis.call('ZRANGEBYSCORE', z, score_text, score_text, 'LIMIT', 0, TIES_READ)
+    if #tied < TIES_READ then
+      for k = 1, #tied do
+        if bytes_less(tied[k], member) then lo = lo + 1 end
+      end
+    else
+      local hi = lo + redis.call('ZCOUNT', z, score_text, score_text)
+      while lo < hi do
+        local mid = math.floor((lo + hi) / 2)
+        local m = redis.call('ZRANGE', z, mid, mid)[1]
+        if bytes_less(m, member) then lo = mid + 1 else hi = mid end
+      end
     end
     position = position + lo
   end

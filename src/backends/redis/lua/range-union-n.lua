@@ -1,22 +1,62 @@
 --[[
   The first entries of the union of several leaderboard sorted sets of one Redis (the regions of a board season on a
-  single node): a k-way merge done here, so one call answers and only the merged entries travel. Read-only.
-  Each set is read lazily in chunks, so a set that contributes little is read little (top 100 of 4 even regions
-  reads about 4 x 29 entries, not 4 x 100).
+  single node), in one call. Read-only.
+  Each set's best entries are read in chunks until they are known to hold the answer: with T the lowest score among
+  the last entries read of the sets not read to their end, every entry scoring below T has been read (each set is read
+  in order), and when there are `count` such entries (ZCOUNT, in C) the answer is among what was read. The chunks are
+  returned as they are and the caller merges them: no per-entry work here. Top 100 of 4 even regions reads about
+  4 x 32 entries. A board whose best entries share one score (the count below T never grows) falls back to merging
+  here, entry by entry, reading each set only as far as the merge needs.
 
   numkeys 2 x sets; KEYS[2i-1] the i-th sorted set, KEYS[2i] its marker
   ARGV[1] how many entries to return (>= 1)
 
-  Returns {member, score, member, score, ...} in rank order (scores as strings, exact), or ErrorCode -1 when the
-  marker of any of the sets is missing.
+  Returns a list of lists {member, score, member, score, ...}, each in rank order (scores as strings, exact): the
+  first `count` entries of their merge are the answer. ErrorCode -1 when the marker of any of the sets is missing.
   Order: score ascending, then member bytes (<14 hex digits of at>:<playerId>), as Redis orders one set.
 ]]
 local sets = #KEYS / 2
+local markers = {}
+for i = 1, sets do markers[i] = KEYS[2 * i] end
+if redis.call('EXISTS', unpack(markers)) ~= sets then return -1 end
+
+local count = tonumber(ARGV[1])
+-- A chunk a fifth over an even share: even sets are then known complete after one chunk each, most of the time.
+local chunk = math.min(count, math.ceil(count * 1.2 / sets) + 2)
+
+-- Per set: the entries read so far {member, score, ...} and whether the set is read to its end.
+local read, done = {}, {}
+local function more(i)
+  local list = read[i]
+  local from = #list / 2
+  local got = redis.call('ZRANGE', KEYS[2 * i - 1], from, from + chunk - 1, 'WITHSCORES')
+  for k = 1, #got do list[#list + 1] = got[k] end
+  done[i] = #got < 2 * chunk
+end
 for i = 1, sets do
-  if redis.call('EXISTS', KEYS[2 * i]) == 0 then return -1 end
+  read[i] = {}
+  more(i)
 end
 
--- Redis orders members by their bytes; Lua's '<' on strings follows the locale, so compare bytes here.
+-- A few rounds of reading on: each reads one more chunk of the set whose last entry is lowest.
+for _ = 1, 4 do
+  local low, low_score, low_text
+  for i = 1, sets do
+    local list = read[i]
+    if not done[i] then
+      local s = tonumber(list[#list])
+      if not low or s < low_score then low, low_score, low_text = i, s, list[#list] end
+    end
+  end
+  if not low then return read end
+  local below = 0
+  for i = 1, sets do below = below + redis.call('ZCOUNT', KEYS[2 * i - 1], '-inf', '(' .. low_text) end
+  if below >= count then return read end
+  more(low)
+end
+
+-- Ties at the boundary: merge here, entry by entry. Redis orders members by their bytes; Lua's '<' on strings
+-- follows the locale, so compare bytes.
 local function bytes_less(a, b)
   local n = math.min(#a, #b)
   for i = 1, n do
@@ -26,49 +66,27 @@ local function bytes_less(a, b)
   return #a < #b
 end
 
-local count = tonumber(ARGV[1])
--- A chunk a little over an even share: an uneven set reads one more chunk, which costs less than reading more
--- from every set every time.
-local chunk = math.min(count, math.ceil(count / sets) + 4)
--- Per set: the current chunk {member, score, ...}, the position in it of the head entry, the head's score as a
--- number (nil once the set is exhausted), how far the set was read, and whether it has nothing more.
-local items, at, head, fetched, last = {}, {}, {}, {}, {}
-local function fill(i)
-  local from = fetched[i]
-  local got = redis.call('ZRANGE', KEYS[2 * i - 1], from, from + chunk - 1, 'WITHSCORES')
-  local n = #got
-  items[i], at[i] = got, 1
-  fetched[i] = from + n / 2
-  last[i] = n < 2 * chunk
-  head[i] = n > 0 and tonumber(got[2]) or nil
-end
-for i = 1, sets do
-  fetched[i] = 0
-  fill(i)
-end
-
+local at = {}
+for i = 1, sets do at[i] = 1 end
 local out, n = {}, 0
 while n < 2 * count do
   local best, best_score
   for i = 1, sets do
-    local score = head[i]
-    if score and (not best or score < best_score or (score == best_score and bytes_less(items[i][at[i]], items[best][at[best]]))) then
-      best, best_score = i, score
+    local list = read[i]
+    if not list[at[i]] and not done[i] then more(i) end
+    local member = list[at[i]]
+    if member then
+      local score = tonumber(list[at[i] + 1])
+      if not best or score < best_score or (score == best_score and bytes_less(member, read[best][at[best]])) then
+        best, best_score = i, score
+      end
     end
   end
   if not best then break end
-  local chunk_items, h = items[best], at[best]
-  out[n + 1] = chunk_items[h]
-  out[n + 2] = chunk_items[h + 1]
+  local list, h = read[best], at[best]
+  out[n + 1] = list[h]
+  out[n + 2] = list[h + 1]
   n = n + 2
-  h = h + 2
-  if chunk_items[h] then
-    at[best] = h
-    head[best] = tonumber(chunk_items[h + 1])
-  elseif last[best] then
-    head[best] = nil
-  else
-    fill(best)
-  end
+  at[best] = h + 2
 end
-return out
+return {out}

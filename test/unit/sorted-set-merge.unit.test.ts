@@ -1,7 +1,7 @@
 // The k-way merge behind global top N and around-me.
 import { describe, expect, it } from 'vitest';
 import { compareEntries, type SortedSetEntry } from '../../src/backends/sorted-set-port.js';
-import { mergeFirst, mergeLast } from '../../src/leaderboards/region-merge.js';
+import { mergeFirst, mergeLast } from '../../src/backends/sorted-set-merge.js';
 
 const e = (playerId: string, score: number, at = 0): SortedSetEntry => ({ playerId, score, at });
 

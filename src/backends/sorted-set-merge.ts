@@ -1,5 +1,5 @@
-// The global view of a regional board from its regions' sets: a k-way merge of sorted lists.
-import { compareEntries, type SortedSetEntry } from '../backends/sorted-set-port.js';
+// Several sorted sets read as one (the global view of a regional board): a k-way merge of lists in rank order.
+import { compareEntries, type SortedSetEntry } from './sorted-set-port.js';
 
 /** The first `limit` entries of the union of `lists`, each already in rank order: O(limit × k). */
 export function mergeFirst(lists: ReadonlyArray<readonly SortedSetEntry[]>, limit: number): SortedSetEntry[] {
