@@ -1,7 +1,8 @@
-// The single-node Redis client hands the commands of one event-loop turn to the kernel in one write, and each command
-// still gets its own reply (and its own error), in order.
+// The single-node Redis client hands the commands of one event-loop turn to the kernel in a few writes (one per
+// DEFAULT_MAX_BATCH commands), and each command still gets its own reply (and its own error), in order.
 import type { Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEFAULT_MAX_BATCH } from '../../src/backends/redis/index.js';
 import { openTestRedis, type TestRedis } from '../helpers/redis.js';
 
 describe('Redis client (single node)', () => {
@@ -13,7 +14,7 @@ describe('Redis client (single node)', () => {
     await redis?.cleanup();
   });
 
-  it('sends the commands of one turn in one write, each with its own reply and error, in order', async () => {
+  it('sends the commands of one turn in a write per batch, each with its own reply and error, in order', async () => {
     const key = `${redis.prefix}coalesce`;
     let writes = 0;
     const socket = redis.client.stream as Socket & { _write: Socket['_write']; _writev: NonNullable<Socket['_writev']> };
@@ -34,10 +35,16 @@ describe('Redis client (single node)', () => {
         redis.client.lrange(key, 0, -1),
       ];
       const replies = await Promise.all(sent);
-      expect(writes).toBe(1);
+      expect(writes).toBe(Math.ceil(sent.length / DEFAULT_MAX_BATCH));
       expect(replies.slice(0, 20)).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
       expect(replies[20]).toMatch(/WRONGTYPE/);
       expect(replies[21]).toEqual(Array.from({ length: 20 }, (_, i) => `v${i}`));
+
+      // A long turn: full batches go out as they fill, the rest at the end of the turn.
+      writes = 0;
+      const many = await Promise.all(Array.from({ length: 5 * DEFAULT_MAX_BATCH + 3 }, (_, i) => redis.client.echo(`e${i}`)));
+      expect(many).toEqual(Array.from({ length: 5 * DEFAULT_MAX_BATCH + 3 }, (_, i) => `e${i}`));
+      expect(writes).toBe(6);
 
       // Commands of later turns go out in writes of their own.
       writes = 0;
