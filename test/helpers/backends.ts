@@ -2,6 +2,9 @@
 // PGlite shared by the test file (fresh schemas per test, dropped afterwards).
 import { PGlite, types } from '@electric-sql/pglite';
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import pg from 'pg';
 import { PgCluster, PgliteCluster, type SqlCluster } from '../../src/backends/postgres/index.js';
 
@@ -66,8 +69,34 @@ export interface TestCluster {
   cleanup: () => Promise<void>;
 }
 
+/**
+ * The SQL port's contract runs on these: the two backends, and PGlite as the server opens it (on a thread of its own,
+ * in a data dir), where the other tests share one PGlite on the test's thread.
+ */
+export type SqlContractKind = SqlKind | 'pglite-thread';
+export const SQL_CONTRACT_KINDS: readonly SqlContractKind[] = [...SQL_KINDS, 'pglite-thread'];
+
 /** A fresh, empty cluster of `shards` shards on the given backend. */
-export async function openTestCluster(kind: SqlKind, shards = 4): Promise<TestCluster> {
+export async function openTestCluster(kind: SqlContractKind, shards = 4): Promise<TestCluster> {
+  if (kind === 'pglite-thread') {
+    const dir = mkdtempSync(join(tmpdir(), 'rs-pglite-thread-'));
+    const opened: PgliteCluster[] = [await PgliteCluster.open(dir, shards)];
+    return {
+      cluster: opened[0] as PgliteCluster,
+      reopen: async () => {
+        await Promise.all(opened.map((c) => c.close()));
+        const c = await PgliteCluster.open(dir, shards);
+        opened.push(c);
+        return c;
+      },
+      urls: [],
+      databases: [],
+      cleanup: async () => {
+        await Promise.all(opened.map((c) => c.close().catch(() => {})));
+        rmSync(dir, { recursive: true, force: true });
+      },
+    };
+  }
   if (kind === 'postgres') {
     const dbs = await createDatabases(shards);
     const opened: PgCluster[] = [new PgCluster(dbs.urls)];

@@ -2,9 +2,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadMigrations, migrateCluster, migrateShard, PgCluster, ShardMismatchError } from '../../src/backends/postgres/index.js';
 import { UnavailableError } from '../../src/errors.js';
-import { openTestCluster, SQL_KINDS, type TestCluster } from '../helpers/backends.js';
+import { isDataRefusal, isUnavailability } from '../../src/backends/postgres/sql-errors.js';
+import { openTestCluster, SQL_CONTRACT_KINDS, type TestCluster } from '../helpers/backends.js';
 
-describe.each(SQL_KINDS)('SQL port on %s', (kind) => {
+describe.each(SQL_CONTRACT_KINDS)('SQL port on %s', (kind) => {
   let tc: TestCluster;
   beforeAll(async () => {
     tc = await openTestCluster(kind, 2);
@@ -59,6 +60,24 @@ describe.each(SQL_KINDS)('SQL port on %s', (kind) => {
     ).rejects.toThrow('boom');
     const ids = (await shard.query<{ player_id: string }>("SELECT player_id FROM players WHERE player_id LIKE 'tx-%' ORDER BY 1")).map((r) => r.player_id);
     expect(ids).toEqual(['tx-ok']);
+  });
+
+  it('reports a refused statement with its SQLSTATE, inside a transaction too, and carries on', async () => {
+    const shard = tc.cluster.shards[0]!;
+    await shard.query("INSERT INTO players VALUES ('dup', 1, '{}', now())");
+    const refused = await shard.query("INSERT INTO players VALUES ('dup', 1, '{}', now())").catch((err: unknown) => err);
+    expect(refused).toBeInstanceOf(Error);
+    expect(refused).toMatchObject({ code: '23505' });
+    expect(isUnavailability(refused)).toBe(false);
+    const inTx = await shard.transaction(async (tx) => {
+      await tx.query("INSERT INTO players VALUES ('dup-tx', 1, '{}', now())");
+      await tx.query('SELECT 1/0 AS x');
+    }).catch((err: unknown) => err);
+    expect(inTx).toMatchObject({ code: '22012' });
+    expect(isDataRefusal(inTx)).toBe(true);
+    // The failed transaction left nothing, and the shard serves the next one.
+    expect(await shard.query("SELECT player_id FROM players WHERE player_id = 'dup-tx'")).toEqual([]);
+    expect(await shard.transaction((tx) => tx.query<{ n: number }>('SELECT 2 AS n'))).toEqual([{ n: 2 }]);
   });
 
   it('serializes concurrent transactions correctly', async () => {

@@ -1,19 +1,16 @@
 // Embedded adapter of the SQL port: one PGlite database under the data dir, one schema per shard.
 // One instance rather than one per shard: each PGlite costs ~300 MB and ~0.5 s to open (DESIGN.md).
 // PGlite runs one statement at a time, so shards share its single connection; a lock file keeps a second
-// process from opening the same directory (PGlite itself would let it, and corrupt the data).
-import { PGlite, types } from '@electric-sql/pglite';
+// process from opening the same directory (PGlite itself would let it, and corrupt the data). The database the
+// server opens runs on a worker thread of its own (pglite-thread.ts); one a test opened and attaches runs on its thread.
+import type { PGlite } from '@electric-sql/pglite';
 import { mkdirSync, openSync, closeSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { UnavailableError } from '../../errors.js';
 import { DEFAULT_DISK_GUARD_OPTIONS as DEFAULT_DISK_GUARD, DiskGuard, type DiskGuardOptions } from './disk-guard.js';
-import { WalSync } from './wal-sync.js';
+import { InThreadPglite, type PgliteEngine } from './pglite-engine.js';
+import { PgliteThread } from './pglite-thread.js';
 import type { Lease, Row, SqlCluster, SqlExecutor, SqlShard } from './sql-port.js';
-
-const parseInt8 = (value: string): number | bigint => {
-  const n = Number(value);
-  return Number.isSafeInteger(n) ? n : BigInt(value);
-};
 
 export function shardSchema(index: number, prefix = ''): string {
   return `${prefix}shard_${index}`;
@@ -30,13 +27,13 @@ class PgliteShard implements SqlShard {
   private readonly setPath: string;
   private readonly leases = new Set<number>();
 
-  constructor(private readonly db: PGlite, readonly index: number, schemaPrefix: string, private readonly guard?: DiskGuard, private readonly wal?: WalSync) {
+  constructor(private readonly engine: PgliteEngine, readonly index: number, schemaPrefix: string, private readonly guard?: DiskGuard) {
     this.label = `embedded shard ${index}`;
     this.setPath = `SET LOCAL search_path TO ${shardSchema(index, schemaPrefix)}`;
   }
 
   private fail(err: unknown): never {
-    if (this.db.closed) throw new UnavailableError(`${this.label} is closed`, { cause: err });
+    if (this.engine.closed) throw new UnavailableError(`${this.label} is closed`, { cause: err });
     // File-system errors (disk full, read-only directory) come from the wasm runtime as ErrnoError.
     const errno = (err as { errno?: unknown; code?: unknown } | null)?.errno;
     if (typeof errno === 'number' || (err as { name?: string } | null)?.name === 'ErrnoError') {
@@ -46,7 +43,12 @@ class PgliteShard implements SqlShard {
   }
 
   async query<R extends object = Row>(text: string, params?: readonly unknown[]): Promise<R[]> {
-    return this.run((tx) => tx.query<R>(text, params), false);
+    this.guard?.assertWritable();
+    try {
+      return await this.engine.query<R>(this.setPath, text, params);
+    } catch (err) {
+      this.fail(err);
+    }
   }
 
   /** One process owns the embedded database (the lock file), so within it a lease is a plain flag. */
@@ -55,7 +57,7 @@ class PgliteShard implements SqlShard {
     this.leases.add(key);
     let held = true;
     return {
-      held: () => held && !this.db.closed,
+      held: () => held && !this.engine.closed,
       release: async () => {
         if (held) this.leases.delete(key);
         held = false;
@@ -66,35 +68,17 @@ class PgliteShard implements SqlShard {
   async exec(script: string): Promise<void> {
     this.guard?.assertWritable();
     try {
-      await this.db.transaction(async (tx) => {
-        await tx.exec(this.setPath);
-        await tx.exec(script);
-      });
+      await this.engine.exec(this.setPath, script);
     } catch (err) {
       this.fail(err);
     }
   }
 
   /** Explicit transactions carry the appends (group commit): their commit records are flushed to the disk. */
-  transaction<T>(fn: (tx: SqlExecutor) => Promise<T>): Promise<T> {
-    return this.run(fn, true);
-  }
-
-  private async run<T>(fn: (tx: SqlExecutor) => Promise<T>, durable: boolean): Promise<T> {
+  async transaction<T>(fn: (tx: SqlExecutor) => Promise<T>): Promise<T> {
     this.guard?.assertWritable();
     try {
-      const result = await this.db.transaction(async (tx) => {
-        await tx.exec(this.setPath);
-        return fn({
-          query: async <R extends object = Row>(text: string, params?: readonly unknown[]) => {
-            // Without parameters use the simple protocol, which (like pg) accepts several statements.
-            if (params === undefined || params.length === 0) return ((await tx.exec(text)).at(-1)?.rows ?? []) as R[];
-            return (await tx.query<R>(text, params as unknown[])).rows;
-          },
-        });
-      });
-      if (durable) this.wal?.sync();
-      return result;
+      return await this.engine.transaction(this.setPath, true, fn);
     } catch (err) {
       this.fail(err);
     }
@@ -106,7 +90,7 @@ export class PgliteCluster implements SqlCluster {
   readonly replicas: undefined[];
 
   private constructor(
-    readonly db: PGlite,
+    private readonly engine: PgliteEngine,
     readonly shards: PgliteShard[],
     private readonly lockFile: string | undefined,
     private readonly dir: string,
@@ -127,8 +111,9 @@ export class PgliteCluster implements SqlCluster {
     const prefix = options.schemaPrefix ?? '';
     if (!/^[a-z0-9_]*$/.test(prefix)) throw new Error(`schema prefix "${prefix}" may only hold a-z 0-9 _`);
     for (let i = 0; i < shardCount; i++) await db.exec(`CREATE SCHEMA IF NOT EXISTS ${shardSchema(i, prefix)}`);
-    const shards = Array.from({ length: shardCount }, (_, i) => new PgliteShard(db, i, prefix));
-    return new PgliteCluster(db, shards, undefined, 'attached', false);
+    const engine = new InThreadPglite(db);
+    const shards = Array.from({ length: shardCount }, (_, i) => new PgliteShard(engine, i, prefix));
+    return new PgliteCluster(engine, shards, undefined, 'attached', false);
   }
 
   /** Opens (creating if needed) the embedded database. `dataDir` undefined keeps everything in memory. */
@@ -156,13 +141,16 @@ export class PgliteCluster implements SqlCluster {
       }
     }
     try {
-      const db = await PGlite.create(dataDir === undefined ? undefined : dir, {
-        parsers: { [types.INT8]: parseInt8 },
-      });
-      for (let i = 0; i < shardCount; i++) await db.exec(`CREATE SCHEMA IF NOT EXISTS ${shardSchema(i)}`);
-      const wal = new WalSync(dir);
-      const shards = Array.from({ length: shardCount }, (_, i) => new PgliteShard(db, i, '', guard, wal));
-      return new PgliteCluster(db, shards, lockFile, dir, true, guard);
+      // On a thread of its own, so its statements run beside the event loop, not on it.
+      const engine = await PgliteThread.open(dataDir === undefined ? undefined : dir);
+      try {
+        for (let i = 0; i < shardCount; i++) await engine.exec('SET LOCAL search_path TO public', `CREATE SCHEMA IF NOT EXISTS ${shardSchema(i)}`);
+      } catch (err) {
+        await engine.close(true);
+        throw err;
+      }
+      const shards = Array.from({ length: shardCount }, (_, i) => new PgliteShard(engine, i, '', guard));
+      return new PgliteCluster(engine, shards, lockFile, dir, true, guard);
     } catch (err) {
       guard?.stop();
       if (lockFile) rmSync(lockFile, { force: true });
@@ -177,7 +165,7 @@ export class PgliteCluster implements SqlCluster {
   async close(): Promise<void> {
     this.guard?.stop();
     // Closing writes a checkpoint, which would hang on a full disk; the WAL already holds every commit.
-    if (this.ownsDb && !this.db.closed && (this.guard?.check() ?? undefined) === undefined) await this.db.close();
+    if (this.ownsDb) await this.engine.close((this.guard?.check() ?? undefined) !== undefined);
     if (this.lockFile) rmSync(this.lockFile, { force: true });
   }
 }
