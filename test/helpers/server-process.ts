@@ -35,7 +35,9 @@ export function unthrottledConfigFile(): string {
 }
 
 export async function startServerProcess(env: Record<string, string>, timeoutMs = 60_000): Promise<ServerProcess> {
-  const child = spawn(process.execPath, [BIN, 'serve'], {
+  // BENCH_SERVER_CPU_PROF=<dir>: the server writes a CPU profile there when it stops (as bench/server-child.ts).
+  const profile = process.env.BENCH_SERVER_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_SERVER_CPU_PROF}`] : [];
+  const child = spawn(process.execPath, [...profile, BIN, 'serve'], {
     env: { ...process.env, HOST: '127.0.0.1', PORT: '0', REALMSTATE_API_KEY: API_KEY, REALMSTATE_ADMIN_KEY: ADMIN_KEY, LOG_LEVEL: 'info', REALMSTATE_CONFIG: unthrottledConfigFile(), ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -46,6 +46,16 @@ describe('Redis client (single node)', () => {
       expect(many).toEqual(Array.from({ length: 5 * DEFAULT_MAX_BATCH + 3 }, (_, i) => `e${i}`));
       expect(writes).toBe(6);
 
+      // Commands from several callbacks of one turn (as a server's requests read from several sockets) share a write.
+      writes = 0;
+      const fromCallbacks = await new Promise<unknown[]>((resolve) => {
+        const sent: Array<Promise<unknown>> = [];
+        for (let i = 0; i < 3; i++) setImmediate(() => sent.push(redis.client.echo(`t${i}`)));
+        setImmediate(() => resolve(Promise.all(sent)));
+      });
+      expect(fromCallbacks).toEqual(['t0', 't1', 't2']);
+      expect(writes).toBe(1);
+
       // Commands of later turns go out in writes of their own.
       writes = 0;
       await redis.client.llen(key);
