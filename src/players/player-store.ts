@@ -59,6 +59,8 @@ interface Uncommitted {
   snapshotAt: number;
   /** Settles (never rejects) once the append committed or failed. */
   settled: Promise<void>;
+  /** The shard whose group committer it was queued on. */
+  shard: number;
 }
 
 /** An append applied and queued by `applyAndQueue`. */
@@ -330,13 +332,17 @@ export class PlayerStore {
       const recorded: RecordedEvent[] = events.map((e, i) => ({ seq: current + i + 1, type: e.type, data: e.data, recordedAt }));
       const before = { durability, state: base, snapshotSeq: entry.snapshotSeq, snapshotAt: entry.snapshotAt };
       const item: CommitItem = { playerId, events: recorded, state: next, snapshot: this.snapshotFor(entry, next), durability };
+      // Behind the player's appends not committed yet, on the committer that holds them, even when the map now names
+      // another shard: the old one's queue hands them to the new owner in order once it finds the slot gone (an append
+      // sent straight there could commit before them, with a hole in the log under it).
+      const on = entry.chain.at(-1)?.shard ?? shard;
       let settle!: () => void;
-      const link: Uncommitted = { ...before, settled: new Promise<void>((resolve) => (settle = resolve)) };
+      const link: Uncommitted = { ...before, settled: new Promise<void>((resolve) => (settle = resolve)), shard: on };
       item.onFailed = (err) => this.rollBack(playerId, entry, link, err);
       item.applies = () => entry.chain.includes(link);
       entry.state = next;
       entry.chain.push(link);
-      const done = this.enqueue(shard, item);
+      const done = this.enqueue(on, item);
       done.then(
         () => {
           const i = entry.chain.indexOf(link);
@@ -346,7 +352,7 @@ export class PlayerStore {
         (err: unknown) => {
           this.rollBack(playerId, entry, link, err);
           settle();
-          if (durability === 'batched') this.batchedFailed(playerId, shard, item, err);
+          if (durability === 'batched') this.batchedFailed(playerId, on, item, err);
         },
       );
       return { result: { seq: next.seq, state: next }, done, checked };

@@ -78,6 +78,8 @@ export class PrivateNats {
 export interface StoredMessage {
   subject: string;
   msgId: string;
+  /** The message's sequence number in the stream. */
+  streamSeq: number;
   event: { playerId: string; seq: number; type: string; data: unknown; recordedAt: string };
 }
 
@@ -117,7 +119,7 @@ async function readStreamOnce(stream: string, url: string): Promise<StoredMessag
       let got = 0;
       for await (const m of batch) {
         got++;
-        out.push({ subject: m.subject, msgId: m.headers?.get('Nats-Msg-Id') ?? '', event: m.json() });
+        out.push({ subject: m.subject, msgId: m.headers?.get('Nats-Msg-Id') ?? '', streamSeq: m.seq, event: m.json() });
       }
       if (got === 0) break;
     }

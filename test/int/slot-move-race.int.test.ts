@@ -71,6 +71,48 @@ describe('a slot moving while processes write its player', () => {
     expect(log.map((r) => Number(r.seq))).toEqual([1, 2, 3]);
   }, 60_000);
 
+  it("commits a player's append behind its earlier one held by the old shard, when it learned of the move first", async () => {
+    const dbs = await createDatabases(2);
+    cleanups.push(dbs.drop);
+    const sql = new PgCluster(dbs.urls);
+    cleanups.push(() => sql.close());
+    await migrateCluster(sql);
+    const realm = await startRealm(dbs.urls);
+    const player = Array.from({ length: 1000 }, (_, i) => `behind-${i}`).find((id) => realm.router.shardOf(id) === 0) as string;
+    const add = [{ type: 'stat.add' as const, data: { stat: 'n', amount: 1 } }];
+    await realm.players.append(player, add);
+
+    const lease = await (sql.shards[0] as PgCluster['shards'][number]).tryLease(MOVER_LEASE_KEY);
+    cleanups.push(async () => void (await lease?.release()));
+    const slot = slotOf(player);
+    const ends = { from: sql.shards[0] as PgCluster['shards'][number], to: sql.shards[1] as PgCluster['shards'][number], fromId: 0, toId: 1 };
+    let first: Promise<{ seq: number }> | undefined;
+    const moved = await moveSlot(slot, ends, {
+      switchOwner: async (write) => {
+        // Seq 2 is applied and waits on the old shard (the slot is frozen).
+        first = realm.players.append(player, add);
+        await new Promise((r) => setTimeout(r, 300));
+        const { epoch, map } = await loadSlotMap(sql);
+        const owners = map.toArray();
+        owners[slot] = 1;
+        await write({ epoch: epoch + 1, owners });
+        return epoch + 1;
+      },
+    });
+    // This process learns of the new map before the old shard's queue finds out that the slot left it: seq 3 is
+    // applied on seq 2 and routed to the new owner.
+    await realm.router.reload();
+    expect(realm.router.shardOf(player)).toBe(1);
+    const second = await realm.players.append(player, add);
+    expect(second.seq).toBe(3);
+    // Acknowledged: everything under it is committed too, and the outbox (the stream's order) has it after seq 2.
+    const shard1 = sql.shards[1] as PgCluster['shards'][number];
+    const log = await shard1.query<{ seq: number }>('SELECT seq FROM player_events WHERE player_id = $1 ORDER BY seq', [player]);
+    expect(log.map((r) => Number(r.seq))).toEqual([1, 2, 3]);
+    expect((await first)?.seq).toBe(2);
+    await moved.clean();
+  }, 60_000);
+
   it('writes the rows that trail a commit (players row, leaderboard copy) on the new owner, never on the old shard', async () => {
     const dbs = await createDatabases(2);
     cleanups.push(dbs.drop);
