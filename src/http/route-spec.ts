@@ -93,6 +93,7 @@ export function defineRoute<P extends z.ZodType = NoSchema, Q extends z.ZodType 
     url: spec.url,
     config: {
       access: spec.access,
+      ...(spec.headers ? { replyHeaders: Object.keys(spec.headers) } : {}),
       ...(player ? { player: (req: FastifyRequest) => player({ params: req.params as z.output<P>, body: req.body as z.output<B> }) } : {}),
     },
     schema: {

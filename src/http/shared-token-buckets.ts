@@ -63,18 +63,38 @@ export class SharedTokenBuckets {
     this.local = new TokenBuckets({ maxBuckets: this.maxBuckets, now: this.now });
   }
 
-  /** Takes one token from `key`'s fleet-wide bucket. The limits are read on every call, as for TokenBuckets. */
-  async take(key: string, limits: BucketLimits): Promise<TakeResult> {
+  /**
+   * Takes one token from `key`'s fleet-wide bucket. The limits are read on every call, as for TokenBuckets. Answers at
+   * once (not a promise) when this process decides alone: a token of its share, or a refusal it remembers.
+   */
+  take(key: string, limits: BucketLimits): TakeResult | Promise<TakeResult> {
+    const now = this.now();
+    const share = this.share(key, now);
+    return this.decide(share, now) ?? this.takeFromStore(key, share, limits);
+  }
+
+  /** What this process can answer without the store, if anything. */
+  private decide(share: Share, now: number): TakeResult | undefined {
+    if (share.allowance > 0 && now < share.expiresAt) {
+      share.allowance--;
+      return OK;
+    }
+    if (now < share.deniedUntil) return { ok: false, retryAfterSeconds: Math.max(1, Math.ceil((share.deniedUntil - now) / 1000)) };
+    return undefined;
+  }
+
+  private async takeFromStore(key: string, first: Share, limits: BucketLimits): Promise<TakeResult> {
     const capacity = limits.perSecond + limits.burst;
     const batch = Math.max(1, Math.min(capacity, Math.floor((limits.perSecond * this.shareMs) / 1000)));
     for (let round = 0; round < MAX_ROUNDS; round++) {
-      const now = this.now();
-      const share = this.share(key, now);
-      if (share.allowance > 0 && now < share.expiresAt) {
-        share.allowance--;
-        return OK;
+      let share = first;
+      if (round > 0) {
+        // After a refill that other checks shared: what it brought may already be spent.
+        const now = this.now();
+        share = this.share(key, now);
+        const decided = this.decide(share, now);
+        if (decided) return decided;
       }
-      if (now < share.deniedUntil) return { ok: false, retryAfterSeconds: Math.max(1, Math.ceil((share.deniedUntil - now) / 1000)) };
       if (batch === 1) {
         // Exact mode: each check is its own call, so concurrent checks of one key do not queue behind each other.
         const got = await this.fetch(key, share, { perSecond: limits.perSecond, capacity }, 1);

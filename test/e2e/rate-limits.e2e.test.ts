@@ -6,6 +6,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { SharedBucketStore } from '../../src/backends/shared-bucket-port.js';
 import { buildServer } from '../../src/http/server.js';
 import { checkInjects } from '../helpers/contract.js';
 import { adminAuth, auth, startTestRealm, type TestRealm } from '../helpers/realm.js';
@@ -137,5 +138,86 @@ describe('rate limits', () => {
       }
     }
     expect(playerRoutes).toBeGreaterThanOrEqual(4);
+  });
+});
+
+/** A fleet-wide store the test answers by hand: each take waits until `answer` grants or refuses it. */
+class HeldStore implements SharedBucketStore {
+  private readonly waiting: Array<{ bucket: string; n: number; resolve: (r: { granted: number; retryAfterMs: number }) => void }> = [];
+  asked: string[] = [];
+  async take(bucket: string, _limits: { perSecond: number; capacity: number }, n: number) {
+    this.asked.push(bucket);
+    if (bucket.startsWith('key:')) return { granted: n, retryAfterMs: 0 };
+    return new Promise<{ granted: number; retryAfterMs: number }>((resolve) => this.waiting.push({ bucket, n, resolve }));
+  }
+  get held(): number {
+    return this.waiting.length;
+  }
+  answer(grant: boolean): void {
+    for (const w of this.waiting.splice(0)) w.resolve(grant ? { granted: w.n, retryAfterMs: 0 } : { granted: 0, retryAfterMs: 1500 });
+  }
+}
+
+describe('rate limits with a fleet-wide store', () => {
+  let t: TestRealm;
+  let app: FastifyInstance;
+  const store = new HeldStore();
+  let reads = 0;
+
+  beforeAll(async () => {
+    t = await startTestRealm('pglite', { shards: 1 });
+    // shareMs 0: every player check asks the store.
+    app = checkInjects(await buildServer(t.realm, { rateLimit: { shared: store, sharedOptions: { shareMs: 0 } } }));
+    const xp = [{ type: 'stat.add' as const, data: { stat: 'xp', amount: 1 } }];
+    await t.realm.players.append('reader', xp);
+    await t.realm.players.append('writer', xp);
+    const get = t.realm.queries.get.bind(t.realm.queries);
+    t.realm.queries.get = (...args) => {
+      reads++;
+      return get(...args);
+    };
+  });
+  afterAll(async () => {
+    await app?.close();
+    await t?.close();
+  });
+
+  const settled = async (res: Promise<unknown>) => Promise.race([res.then(() => true), new Promise((r) => setTimeout(() => r(false), 100))]);
+
+  it('runs a read while its player check is asked, and answers 429 without its headers when refused', async () => {
+    // The read ran meanwhile (the memory read is done), and its reply waits for the store.
+    const granted = app.inject({ method: 'GET', url: '/v1/players/reader', headers: auth });
+    await expect.poll(() => store.held).toBe(1);
+    await expect.poll(() => reads).toBe(1);
+    expect(await settled(granted)).toBe(false);
+    store.answer(true);
+    const ok = await granted;
+    expect(ok.statusCode).toBe(200);
+    expect(ok.headers['x-realmstate-source']).toBeDefined();
+    expect(ok.json().seq).toBe(1);
+
+    const refused = app.inject({ method: 'GET', url: '/v1/players/reader', headers: auth });
+    await expect.poll(() => store.held).toBe(1);
+    store.answer(false);
+    const res = await refused;
+    expect(res.statusCode).toBe(429);
+    expect(res.json().error).toEqual({ code: 'rate_limited', message: 'too many requests for player reader' });
+    expect(res.headers['retry-after']).toBe('2');
+    expect(res.headers['x-realmstate-source']).toBeUndefined();
+  });
+
+  it('does not start a write before its player check is answered', async () => {
+    const write = app.inject({ method: 'POST', url: '/v1/players/writer/events', headers: { ...auth, 'content-type': 'application/json' }, payload: append });
+    await expect.poll(() => store.held).toBe(1);
+    // Held: the append has not been applied (the player is still at seq 1).
+    expect((await t.realm.queries.get('writer', 'strong')).seq).toBe(1);
+    store.answer(false);
+    expect((await write).statusCode).toBe(429);
+    expect((await t.realm.queries.get('writer', 'strong')).seq).toBe(1);
+    // The refusal is remembered until the store said the next token comes: no second call.
+    const askedFor = () => store.asked.filter((b) => b === 'player:writer').length;
+    const asked = askedFor();
+    expect((await app.inject({ method: 'GET', url: '/v1/players/writer', headers: auth })).statusCode).toBe(429);
+    expect(askedFor()).toBe(asked);
   });
 });
