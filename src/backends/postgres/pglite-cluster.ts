@@ -32,6 +32,16 @@ class PgliteShard implements SqlShard {
     this.setPath = `SET LOCAL search_path TO ${shardSchema(index, schemaPrefix)}`;
   }
 
+  /** Runs a call on the engine: refused while the disk guard says the data dir is full; failures mapped by `fail`. */
+  private async run<T>(work: () => Promise<T>): Promise<T> {
+    this.guard?.assertWritable();
+    try {
+      return await work();
+    } catch (err) {
+      this.fail(err);
+    }
+  }
+
   private fail(err: unknown): never {
     if (this.engine.closed) throw new UnavailableError(`${this.label} is closed`, { cause: err });
     // File-system errors (disk full, read-only directory) come from the wasm runtime as ErrnoError.
@@ -42,13 +52,8 @@ class PgliteShard implements SqlShard {
     throw err;
   }
 
-  async query<R extends object = Row>(text: string, params?: readonly unknown[]): Promise<R[]> {
-    this.guard?.assertWritable();
-    try {
-      return await this.engine.query<R>(this.setPath, text, params);
-    } catch (err) {
-      this.fail(err);
-    }
+  query<R extends object = Row>(text: string, params?: readonly unknown[]): Promise<R[]> {
+    return this.run(() => this.engine.query<R>(this.setPath, text, params));
   }
 
   /** One process owns the embedded database (the lock file), so within it a lease is a plain flag. */
@@ -65,23 +70,13 @@ class PgliteShard implements SqlShard {
     };
   }
 
-  async exec(script: string): Promise<void> {
-    this.guard?.assertWritable();
-    try {
-      await this.engine.exec(this.setPath, script);
-    } catch (err) {
-      this.fail(err);
-    }
+  exec(script: string): Promise<void> {
+    return this.run(() => this.engine.exec(this.setPath, script));
   }
 
   /** Explicit transactions carry the appends (group commit): their commit records are flushed to the disk. */
-  async transaction<T>(fn: (tx: SqlExecutor) => Promise<T>): Promise<T> {
-    this.guard?.assertWritable();
-    try {
-      return await this.engine.transaction(this.setPath, true, fn);
-    } catch (err) {
-      this.fail(err);
-    }
+  transaction<T>(fn: (tx: SqlExecutor) => Promise<T>): Promise<T> {
+    return this.run(() => this.engine.transaction(this.setPath, true, fn));
   }
 }
 
