@@ -10,6 +10,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { GameConfig } from '../config/index.js';
 import { RateLimitedError } from '../errors.js';
+import { errorBody } from './error-handler.js';
 import type { SharedBucketStore } from '../backends/shared-bucket-port.js';
 import { SharedTokenBuckets, type SharedTokenBucketsOptions } from './shared-token-buckets.js';
 import { TokenBuckets, type BucketLimits, type TakeResult, type TokenBucketsOptions } from './token-buckets.js';
@@ -96,8 +97,14 @@ export function installRateLimits(app: FastifyInstance, config: Pick<GameConfig,
     check.taken.then((t) => {
       const refused = refusal(t, check.message);
       if (!refused) return done(null, payload);
+      // The reply is replaced here rather than thrown: the route's error handler may have answered already (a 404),
+      // and a second error would reach fastify's default handler, whose body API.md does not document.
       for (const header of req.routeOptions.config.replyHeaders ?? []) reply.removeHeader(header);
-      done(refused);
+      void reply
+        .code(refused.status)
+        .header('retry-after', String(refused.details.retryAfterSeconds))
+        .type('application/json; charset=utf-8');
+      done(null, JSON.stringify(errorBody(refused.code, refused.message, { ...refused.details })));
     }, done);
   });
 }

@@ -204,6 +204,14 @@ describe('rate limits with a fleet-wide store', () => {
     expect(res.json().error).toEqual({ code: 'rate_limited', message: 'too many requests for player reader' });
     expect(res.headers['retry-after']).toBe('2');
     expect(res.headers['x-realmstate-source']).toBeUndefined();
+
+    // A read that failed on its own (an unknown player: 404) and is refused too answers the same 429.
+    const unknown = app.inject({ method: 'GET', url: '/v1/players/nobody', headers: auth });
+    await expect.poll(() => store.held).toBe(1);
+    store.answer(false);
+    const both = await unknown;
+    expect(both.statusCode).toBe(429);
+    expect(both.json()).toEqual({ error: { code: 'rate_limited', message: 'too many requests for player nobody' }, retryAfterSeconds: 2 });
   });
 
   it('does not start a write before its player check is answered', async () => {
