@@ -1,7 +1,7 @@
 // Records every admin action (a non-GET request to an admin route, whichever capability owns it) in the audit log,
 // before its reply leaves: an action a client saw acknowledged is in the trail. A failing audit write is logged,
 // never turned into a failure of the action (which already happened).
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AuditLog } from './audit-log.js';
 // The route's access and the request's principal, which auth.ts declares on fastify's types.
 import type {} from '../http/auth.js';
@@ -27,11 +27,17 @@ export function nameAuditAction(url: string, name: (req: { params: Record<string
 }
 
 export function installAudit(app: FastifyInstance, audit: AuditLog): void {
-  app.addHook('onSend', async (req, reply, payload) => {
-    if (req.routeOptions.config.access !== 'admin' || req.method === 'GET' || req.method === 'HEAD') return payload;
-    if (unaudited.has(req.routeOptions.url ?? '')) return payload;
+  // Every reply passes here; only admin writes are recorded, so the others go on without a promise.
+  app.addHook('onSend', (req, reply, payload, done) => {
+    if (req.routeOptions.config.access !== 'admin' || req.method === 'GET' || req.method === 'HEAD') return done(null, payload);
+    if (unaudited.has(req.routeOptions.url ?? '')) return done(null, payload);
     // No recognised key: nobody to name (the refusal is in the request metrics).
-    if (!req.principal) return payload;
+    const key = req.principal;
+    if (!key) return done(null, payload);
+    record(req, reply, payload, key).then(() => done(null, payload), (err: Error) => done(err));
+  });
+
+  async function record(req: FastifyRequest, reply: FastifyReply, payload: unknown, key: NonNullable<FastifyRequest['principal']>): Promise<void> {
     const status = reply.statusCode;
     const url = req.routeOptions.url ?? '';
     const namer = names.get(url);
@@ -39,12 +45,11 @@ export function installAudit(app: FastifyInstance, audit: AuditLog): void {
       ? namer({ params: (req.params ?? {}) as Record<string, string>, body: req.body })
       : { action: `${req.method} ${url.replace(/\([^)]*\)/g, '').replace(/::/g, ':')}`, target: pathOf(req) };
     try {
-      await audit.record({ key: req.principal, action, target, outcome: status < 400 ? 'ok' : `failed ${status}${errorCode(payload)}` });
+      await audit.record({ key, action, target, outcome: status < 400 ? 'ok' : `failed ${status}${errorCode(payload)}` });
     } catch (err) {
       req.log.error({ err, action, target }, 'could not record an admin action in the audit log');
     }
-    return payload;
-  });
+  }
 }
 
 function pathOf(req: FastifyRequest): string {

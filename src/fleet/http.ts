@@ -54,8 +54,9 @@ export type BatchReader = (req: FastifyRequest, ids: readonly string[], here: (i
  * batch read reaches the players' owners, in a fleet.
  */
 export function installFleet(app: FastifyInstance, fleet: Fleet, secret: string): BatchReader | undefined {
-  app.addHook('onSend', async (_req, reply) => {
+  app.addHook('onSend', (_req, reply, payload, done) => {
     if (!reply.hasHeader(INSTANCE_HEADER)) void reply.header(INSTANCE_HEADER, fleet.id);
+    done(null, payload);
   });
   defineRoute(app, {
     method: 'GET',

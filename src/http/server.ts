@@ -97,7 +97,7 @@ export async function buildServer(realm: Realm, options: ServerOptions = {}): Pr
   // The labelled series of each route, method and status, looked up once: prom-client hashes the labels on every
   // `labels()` call, and this runs for every request. Routes and statuses are few, so the map stays small.
   const series = new Map<string, { requests: { inc: () => void }; duration: { observe: (seconds: number) => void } }>();
-  app.addHook('onResponse', async (req, reply) => {
+  app.addHook('onResponse', (req, reply, done) => {
     const route = req.routeOptions.url ?? 'unmatched';
     const key = `${route} ${req.method} ${reply.statusCode}`;
     let s = series.get(key);
@@ -107,6 +107,7 @@ export async function buildServer(realm: Realm, options: ServerOptions = {}): Pr
     }
     s.requests.inc();
     s.duration.observe(reply.elapsedTime / 1000);
+    done();
   });
 
   installAudit(app, realm.anticheat.audit);
