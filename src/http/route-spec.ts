@@ -101,7 +101,8 @@ export function defineRoute<P extends z.ZodType = NoSchema, Q extends z.ZodType 
       ...(spec.query ? { querystring: spec.query } : {}),
       ...(spec.body ? { body: spec.body } : {}),
     },
-    handler: async (req, reply) =>
+    // Not an async function itself: the handler's own promise is enough for fastify.
+    handler: (req, reply) =>
       spec.handler({ params: req.params as z.output<P>, query: req.query as z.output<Q>, body: req.body as z.output<B>, raw: req }, reply),
   });
 }
