@@ -150,7 +150,7 @@ export class Anticheat implements AppendGuard, ScoreGuard {
     };
   }
 
-  async beforeSubmit(s: GuardedSubmission): Promise<SubmitVerdict | undefined> {
+  beforeSubmit(s: GuardedSubmission): Promise<SubmitVerdict | undefined> | undefined {
     if (this.bans.isBanned(s.playerId)) throw new BannedError(s.playerId);
     const limit = this.o.config.current.config.limits.scores.maxPerSubmission;
     if (limit !== undefined && Math.abs(s.score) > limit) {
@@ -159,6 +159,11 @@ export class Anticheat implements AppendGuard, ScoreGuard {
     }
     const rules = this.index.byBoard.get(s.board);
     if (!rules) return undefined;
+    return this.checkRules(s, rules);
+  }
+
+  /** The board's rules on one submission. */
+  private async checkRules(s: GuardedSubmission, rules: readonly ScoreRule[]): Promise<SubmitVerdict | undefined> {
     const better = (a: number, b: number) => (s.order === 'desc' ? a - b : b - a);
     let previous: Promise<number | undefined> | undefined;
     const prev = () => (previous ??= s.previous());

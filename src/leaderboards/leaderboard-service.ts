@@ -23,7 +23,7 @@ import { mergeFirst, mergeLast } from '../backends/sorted-set-merge.js';
 import { ScoreCopy, type ScoreCopyOptions } from './score-copy.js';
 import { decodeScore, encodeScore, isValidScore, OPERATOR_OPS } from './score-encoding.js';
 import { readBoardDefinitions, readPlayerScoreRow, readPlayerScoreRows, readScoreRows, writeBoardDefinition, type ScoreRow } from './score-rows.js';
-import type { ScoreGuard } from './score-guard.js';
+import type { GuardedSubmission, ScoreGuard } from './score-guard.js';
 import { isSeasonId, seasonAt } from './seasons.js';
 
 export interface LeaderboardStores {
@@ -412,23 +412,33 @@ export class LeaderboardService {
    * `write` (a score write in flight) pauses meanwhile, so the rebuild does not wait for it.
    */
   private async onSet<T>(board: Board, season: string, call: () => Promise<T>, write?: InflightWrite): Promise<T> {
+    try {
+      return await call();
+    } catch (err) {
+      return this.afterMissing(err, board, season, call, write);
+    }
+  }
+
+  /** What onSet does once its first call failed with `err`: rethrows anything but a missing set, else rebuilds and retries. */
+  private async afterMissing<T>(err: unknown, board: Board, season: string, call: () => Promise<T>, write?: InflightWrite): Promise<T> {
     let restoreError: unknown;
     for (let attempt = 1; ; attempt++) {
-      try {
-        return await call();
-      } catch (err) {
-        // Still missing after the rebuilds: why the rebuild failed says more than "missing".
-        if (!isSetMissing(err) || attempt >= MAX_RESTORE_ATTEMPTS) throw isSetMissing(err) && restoreError !== undefined ? restoreError : err;
-      }
+      // Still missing after the rebuilds: why the rebuild failed says more than "missing".
+      if (!isSetMissing(err) || attempt >= MAX_RESTORE_ATTEMPTS) throw isSetMissing(err) && restoreError !== undefined ? restoreError : err;
       write?.pause();
       try {
         // A part of the board may be down and fail its rebuild; the call is retried anyway, since its own set may
         // have been rebuilt.
-        await this.restore(board, season, false).catch((err: unknown) => {
-          restoreError = err;
+        await this.restore(board, season, false).catch((e: unknown) => {
+          restoreError = e;
         });
       } finally {
         write?.resume();
+      }
+      try {
+        return await call();
+      } catch (e) {
+        err = e;
       }
     }
   }
@@ -516,13 +526,16 @@ export class LeaderboardService {
 
   /** Applies the board's operator to the player's score in the current season; returns the stored score and global rank. */
   async submit(boardId: string, submission: ScoreSubmission): Promise<SubmittedScore> {
-    const board = await this.board(boardId);
+    // Every submission passes here: the board comes from the registry without a turn of its own when known, and the
+    // guard answers at once when no rule needs a read.
+    const board = this.registry.get(boardId) ?? (await this.boardAfterRefresh(boardId));
     if (!isValidName(submission.playerId)) throw new InvalidArgumentError('player id must be 1–64 characters of A-Z a-z 0-9 _ - . :');
     if (!isValidScore(submission.score)) throw new InvalidArgumentError('score must be an integer within ±(2^53−1)');
     const region = this.submitRegion(board, submission.region);
     const { playerId, score } = submission;
     const season = seasonAt(board.reset, this.clock.now());
-    const verdict = await this.guard?.beforeSubmit({ board: board.id, order: board.order, season, playerId, score, region, previous: () => this.currentScore(board, season, playerId) });
+    const checking = this.guard?.beforeSubmit(new Submission(board, season, playerId, score, region, this.readCurrentScore));
+    const verdict = checking === undefined ? undefined : await checking;
     if (verdict?.hold) {
       // Held for review (quarantine): not in the public sets, so every read and every other player's rank ignores it.
       const rank = await this.rankOf(board, season, score);
@@ -530,13 +543,17 @@ export class LeaderboardService {
       return { playerId, score, rank };
     }
     const result = await this.apply(board, playerId, score, region, board.operator, season);
-    await verdict?.accepted(result.score);
+    if (verdict) await verdict.accepted(result.score);
     return result;
   }
 
-  private async apply(board: Board, playerId: string, score: number, region: string | null, operator: Board['operator'], season = seasonAt(board.reset, this.clock.now())): Promise<SubmittedScore> {
-    if (this.copy.full) throw new UnavailableError('too many accepted scores are waiting for PostgreSQL; retry later');
+  private apply(board: Board, playerId: string, score: number, region: string | null, operator: Board['operator'], season = seasonAt(board.reset, this.clock.now())): Promise<SubmittedScore> {
+    if (this.copy.full) return Promise.reject(new UnavailableError('too many accepted scores are waiting for PostgreSQL; retry later'));
     if (!board.regions) return this.write(board, season, playerId, score, region, operator);
+    return this.applyInTurn(board, playerId, score, region, operator, season);
+  }
+
+  private async applyInTurn(board: Board, playerId: string, score: number, region: string | null, operator: Board['operator'], season: string): Promise<SubmittedScore> {
     // A regional write is several steps (take from the old region, write the new one); two of them for one player
     // interleaving could leave the player in two regions, so one player's writes to a board run one at a time here.
     // Processes do not coordinate this: two servers moving the same player at the same instant can still split it.
@@ -558,13 +575,10 @@ export class LeaderboardService {
   private async write(board: Board, season: string, playerId: string, score: number, region: string | null, operator: Board['operator']): Promise<SubmittedScore> {
     const op = OPERATOR_OPS[operator];
     const value = encodeScore(board.order, score);
-    // The stamp is taken right before each call is sent, so within this process a later write to a set always
-    // carries a later stamp, even when a retry after a rebuild overtakes others (the durable copy relies on it).
-    const request = (onlyIfPresent?: boolean): SubmitRequest => ({ op, value, at: this.stamps.next(), onlyIfPresent });
     for (let attempt = 1; ; attempt++) {
       const write = this.inflight.begin(board.id, season);
       try {
-        return await this.writeOnce(board, season, playerId, request, region, write);
+        return await this.writeOnce(board, season, playerId, op, value, region, write);
       } catch (err) {
         if (!(err instanceof RestartWrite) || attempt >= MAX_RESTORE_ATTEMPTS) throw err instanceof RestartWrite ? err.cause : err;
       } finally {
@@ -574,12 +588,27 @@ export class LeaderboardService {
     }
   }
 
-  private async writeOnce(board: Board, season: string, playerId: string, request: (onlyIfPresent?: boolean) => SubmitRequest, region: string | null, write: InflightWrite): Promise<SubmittedScore> {
+  /**
+   * A request for one call: the stamp is taken right before each call is sent, so within this process a later write
+   * to a set always carries a later stamp, even when a retry after a rebuild overtakes others (the durable copy
+   * relies on it).
+   */
+  private request(op: SubmitRequest['op'], value: number, onlyIfPresent: boolean): SubmitRequest {
+    return { op, value, at: this.stamps.next(), onlyIfPresent };
+  }
+
+  private async writeOnce(board: Board, season: string, playerId: string, op: SubmitRequest['op'], value: number, region: string | null, write: InflightWrite): Promise<SubmittedScore> {
     const parts = this.parts(board, season);
     const target = parts.length === 1 ? (parts[0] as Part) : (parts.find((p) => p.region === region) as Part);
     const others = parts.length === 1 ? NO_PARTS : parts.filter((p) => p !== target);
     // On a regional board, a player new to this region may be moving from another: look there only then.
-    let outcome = await this.onSet(board, season, () => target.store.submit(target.set, playerId, request(others.length > 0)), write);
+    const onlyIfPresent = others.length > 0;
+    let outcome: SubmitOutcome | undefined;
+    try {
+      outcome = await target.store.submit(target.set, playerId, this.request(op, value, onlyIfPresent));
+    } catch (err) {
+      outcome = await this.afterMissing(err, board, season, () => target.store.submit(target.set, playerId, this.request(op, value, onlyIfPresent)), write);
+    }
     let moved = false;
     const down: Part[] = [];
     if (!outcome) {
@@ -593,7 +622,7 @@ export class LeaderboardService {
         // A region down: the player may still be moving from it (then 503 below), else it is left out of the rank.
         else if (t.status === 'rejected' && isUnavailable(t.reason) && !isSetMissing(t.reason)) down.push(others[i] as Part);
       });
-      const next = request(false);
+      const next = this.request(op, value, false);
       const carry = combineCarried(carried.map((t) => t.entry), next.op);
       moved = carry !== undefined;
       const failed = taken.find((t): t is PromiseRejectedResult => t.status === 'rejected' && !down.includes(others[taken.indexOf(t)] as Part));
@@ -773,6 +802,8 @@ export class LeaderboardService {
   }
 
   /** The player's score in a season of the board, or undefined. */
+  private readonly readCurrentScore = (board: Board, season: string, playerId: string) => this.currentScore(board, season, playerId);
+
   private async currentScore(board: Board, season: string, playerId: string): Promise<number | undefined> {
     try {
       return decodeScore(board.order, (await this.locate(board, season, this.parts(board, season), playerId)).entry.score);
@@ -841,6 +872,24 @@ export class LeaderboardService {
       }
     }
     return restored;
+  }
+}
+
+/** A submission as the guard sees it: the player's current score is read only when a rule asks for it. */
+class Submission implements GuardedSubmission {
+  readonly board: string;
+  readonly order: Board['order'];
+
+  constructor(
+    private readonly definition: Board, readonly season: string, readonly playerId: string, readonly score: number, readonly region: string | null,
+    private readonly read: (board: Board, season: string, playerId: string) => Promise<number | undefined>,
+  ) {
+    this.board = definition.id;
+    this.order = definition.order;
+  }
+
+  previous(): Promise<number | undefined> {
+    return this.read(this.definition, this.season, this.playerId);
   }
 }
 

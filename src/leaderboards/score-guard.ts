@@ -11,7 +11,7 @@ export interface GuardedSubmission {
   score: number;
   region: string | null;
   /** The player's current score in this season of the board (undefined: none); read only when a rule needs it. */
-  previous: () => Promise<number | undefined>;
+  previous(): Promise<number | undefined>;
 }
 
 export interface SubmitVerdict {
@@ -22,8 +22,11 @@ export interface SubmitVerdict {
 }
 
 export interface ScoreGuard {
-  /** Throws to refuse the submission (RejectedError, BannedError); undefined: nothing to do. */
-  beforeSubmit(submission: GuardedSubmission): Promise<SubmitVerdict | undefined>;
+  /**
+   * Throws (or rejects) to refuse the submission (RejectedError, BannedError). Returns undefined when there is
+   * nothing to do, decided at once (no rule of the board needs a read), else the verdict to come (undefined: nothing).
+   */
+  beforeSubmit(submission: GuardedSubmission): Promise<SubmitVerdict | undefined> | undefined;
   /** Whether the player's scores are kept off every board (rebuilds and stat-following boards skip it). */
   isBanned(playerId: string): boolean;
 }
