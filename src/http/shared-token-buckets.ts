@@ -1,6 +1,6 @@
 // Token buckets shared by the fleet: the bucket lives in a shared store (Redis), so N instances together allow the
 // configured rate, not N times it. Two ways to use the store, measured by bench/scenarios/rate-limit.ts:
-//   - exact (shareMs 0): one script call per check;
+//   - exact (shareMs 0): one take from the store per check (the Redis adapter sends the takes of one turn in one call);
 //   - local share (shareMs > 0, the default): an instance takes `rate × shareMs` tokens at once and spends them
 //     locally, so a busy key costs one call per share instead of one per request. Tokens taken but not spent within
 //     `localTtlMs` are dropped, so at most one share per instance is ever spent late: with the defaults the fleet-wide

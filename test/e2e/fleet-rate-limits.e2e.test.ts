@@ -1,6 +1,6 @@
 // Fleet-wide rate limits: three realms with their own servers (each its own Redis client and buckets, as three
 // processes would have) share one Redis prefix; a round-robin client floods them, and the fleet together allows the
-// configured rate within 10%, for the key (a local share per instance) and for one player (a script per check).
+// configured rate within 10%, for the key (a local share per instance) and for one player (a take from Redis per check).
 // Without Redis the same three allow about three times as much: the limits stay per process.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -69,7 +69,7 @@ describe('fleet-wide rate limits', () => {
     expect(Math.abs(r.allowed - expected) / expected, `allowed ${r.allowed}, expected ${expected.toFixed(0)} in ${r.elapsed.toFixed(2)} s`).toBeLessThan(0.1);
   });
 
-  it('holds one player\'s rate across three instances sharing Redis, within 10% (one script per check)', async () => {
+  it('holds one player\'s rate across three instances sharing Redis, within 10% (a take from Redis per check)', async () => {
     const fleet = opened.slice(0, 3);
     // Another player than any other test's, on a key bucket wide enough not to be the one that refuses.
     writeFileSync(file, `version: 2\nlimits:\n  rateLimits: { perKeyPerSecond: 1000000, perPlayerPerSecond: ${PLAYER_RATE}, burst: ${BURST} }\n`);

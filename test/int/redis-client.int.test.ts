@@ -3,6 +3,7 @@
 import type { Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_MAX_BATCH } from '../../src/backends/redis/index.js';
+import { beforeFlush } from '../../src/backends/redis/redis-client.js';
 import { openTestRedis, type TestRedis } from '../helpers/redis.js';
 
 describe('Redis client (single node)', () => {
@@ -61,6 +62,54 @@ describe('Redis client (single node)', () => {
       await redis.client.llen(key);
       await redis.client.llen(key);
       expect(writes).toBe(2);
+    } finally {
+      socket._write = write;
+      socket._writev = writev;
+    }
+  });
+
+  it('runs a beforeFlush hook at the end of the turn, its commands in the same write as the turn\'s others', async () => {
+    let writes = 0;
+    const socket = redis.client.stream as Socket & { _write: Socket['_write']; _writev: NonNullable<Socket['_writev']> };
+    const write = socket._write;
+    const writev = socket._writev;
+    socket._write = function (...args) {
+      writes++;
+      return write.apply(this, args);
+    };
+    socket._writev = function (...args) {
+      writes++;
+      return writev.apply(this, args);
+    };
+    try {
+      const order: string[] = [];
+      // Two callbacks of one turn (as a server's requests read from two sockets): the hook the first one asks for
+      // runs after both, and its command goes out with theirs.
+      const replies = await new Promise<unknown[]>((resolve) => {
+        const sent: Array<Promise<unknown>> = [];
+        setImmediate(() => {
+          sent.push(redis.client.echo('first'));
+          beforeFlush(redis.client, () => {
+            order.push('hook');
+            sent.push(redis.client.echo('from the hook'));
+            resolve(Promise.all(sent));
+          });
+          order.push('first callback');
+        });
+        setImmediate(() => {
+          order.push('second callback');
+          sent.push(redis.client.echo('later'));
+        });
+      });
+      expect(order).toEqual(['first callback', 'second callback', 'hook']);
+      expect(replies).toEqual(['first', 'later', 'from the hook']);
+      expect(writes).toBe(1);
+
+      // A hook alone starts a batch of its own.
+      writes = 0;
+      const alone = await new Promise<unknown>((resolve) => beforeFlush(redis.client, () => resolve(redis.client.echo('alone'))));
+      expect(alone).toBe('alone');
+      expect(writes).toBe(1);
     } finally {
       socket._write = write;
       socket._writev = writev;

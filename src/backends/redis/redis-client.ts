@@ -61,7 +61,14 @@ export class CoalescingRedis extends Redis {
   /** Commands written into the current batch. */
   private inBatch = 0;
   private readonly maxBatch: number;
+  /** Run at the end of the turn, before its commands go out (see beforeFlush). */
+  private flushHooks: Array<() => void> = [];
   private readonly uncork = () => {
+    while (this.flushHooks.length > 0) {
+      const hooks = this.flushHooks;
+      this.flushHooks = [];
+      for (const hook of hooks) hook();
+    }
     const socket = this.corked;
     this.corked = undefined;
     socket?.uncork();
@@ -73,15 +80,34 @@ export class CoalescingRedis extends Redis {
     this.maxBatch = maxBatch;
   }
 
+  /**
+   * Runs `fn` once this turn of the event loop has run its I/O callbacks, right before the turn's commands are handed
+   * to the kernel: the commands it sends go out with them. For callers that gather the requests of a turn into one
+   * command. While disconnected, `fn` simply runs after the turn's I/O callbacks.
+   */
+  beforeFlush(fn: () => void): void {
+    const socket = this.stream as Socket | undefined;
+    if (socket?.writable !== true) {
+      setImmediate(fn);
+      return;
+    }
+    if (this.corked === undefined) this.startBatch(socket);
+    this.flushHooks.push(fn);
+  }
+
+  private startBatch(socket: Socket): void {
+    socket.cork();
+    this.corked = socket;
+    this.inBatch = 0;
+    setImmediate(this.uncork);
+  }
+
   override sendCommand(...args: Parameters<Redis['sendCommand']>): ReturnType<Redis['sendCommand']> {
     // A command written to another stream (a pipeline's, a MULTI's) batches itself.
     const socket = this.stream as Socket | undefined;
     if (args[1] === undefined && socket?.writable === true) {
       if (this.corked === undefined) {
-        socket.cork();
-        this.corked = socket;
-        this.inBatch = 0;
-        setImmediate(this.uncork);
+        this.startBatch(socket);
       } else if (++this.inBatch >= this.maxBatch && this.corked === socket) {
         // This batch is full: out it goes, and the next one starts with this command.
         socket.uncork();
@@ -91,6 +117,15 @@ export class CoalescingRedis extends Redis {
     }
     return super.sendCommand(...args);
   }
+}
+
+/**
+ * Runs `fn` at the end of this turn of the event loop, before the client's commands of the turn go out when it
+ * batches them (CoalescingRedis), so what `fn` sends joins them; on other clients after the turn's I/O callbacks.
+ */
+export function beforeFlush(client: RedisClient, fn: () => void): void {
+  if (client instanceof CoalescingRedis) client.beforeFlush(fn);
+  else setImmediate(fn);
 }
 
 export function createRedisClient(url: string, options: RedisClientOptions = {}): Redis {
