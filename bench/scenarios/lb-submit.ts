@@ -156,12 +156,12 @@ export const lbSubmitScenario: Scenario = {
         {
           scenario: SCENARIO, metric: `library submits/s (${CONCURRENCY} conc.)`, unit: 'ops/s', ours: library.perSecond, baseline: zadd.perSecond, baselineName: 'raw ioredis ZADD',
           better: 'higher', target: '≥ 0.8× raw', met: library.perSecond >= 0.8 * zadd.perSecond,
-          note: `${conc}; the library runs one Lua script (marker check, HGET, ZSCORE, ZADD, HSET, ZRANK: exact, tie-fair, returns the rank) and queues the durable copy (upserted to PostgreSQL every second from the same process), raw ZADD is one command without rank, on a plain ioredis client (default options). Library: ${cpuOf(LIB)}, ${spread(library)}; raw: ${cpuOf(RAW)}, ${spread(zadd)}`,
+          note: `${conc}; the library runs a Lua script per write (marker check, HGET, ZSCORE, ZADD, HSET, ZRANK: exact, tie-fair, returns the rank), the writes of one turn in one script call per 16, and queues the durable copy (upserted to PostgreSQL every second from the same process); raw ZADD is one command per call without rank, on a plain ioredis client (default options). Library: ${cpuOf(LIB)}, ${spread(library)}; raw: ${cpuOf(RAW)}, ${spread(zadd)}`,
         },
         {
           scenario: SCENARIO, metric: 'Redis adapter submits/s (port only)', unit: 'ops/s', ours: port.perSecond, baseline: zadd.perSecond, baselineName: 'raw ioredis ZADD', better: 'higher',
           target: '≥ 0.9× raw', met: port.perSecond >= 0.9 * zadd.perSecond,
-          note: `RedisSortedSets.submit alone on the realm's Redis client (same Lua script, no board lookup, season, stamps or durable copy): ${cpuOf(PORT)}, ${spread(port)}`,
+          note: `RedisSortedSets.submit alone on the realm's Redis client (same script calls, no board lookup, season, stamps or durable copy): ${cpuOf(PORT)}, ${spread(port)}`,
         },
         { scenario: SCENARIO, metric: 'library submit p99', unit: 'ms', ours: library.p99, baseline: zadd.p99, baselineName: 'raw ioredis ZADD', better: 'lower' },
       ];

@@ -64,14 +64,18 @@ export class CoalescingRedis extends Redis {
   /** Run at the end of the turn, before its commands go out (see beforeFlush). */
   private flushHooks: Array<() => void> = [];
   private readonly uncork = () => {
-    while (this.flushHooks.length > 0) {
-      const hooks = this.flushHooks;
-      this.flushHooks = [];
-      for (const hook of hooks) hook();
+    try {
+      while (this.flushHooks.length > 0) {
+        const hooks = this.flushHooks;
+        this.flushHooks = [];
+        for (const hook of hooks) hook();
+      }
+    } finally {
+      // Whatever a hook did, the turn's commands go out: a socket left corked would hold every later command.
+      const socket = this.corked;
+      this.corked = undefined;
+      socket?.uncork();
     }
-    const socket = this.corked;
-    this.corked = undefined;
-    socket?.uncork();
   };
 
   constructor(url: string, options: RedisOptions & { maxBatch?: number }) {
@@ -93,6 +97,15 @@ export class CoalescingRedis extends Redis {
     }
     if (this.corked === undefined) this.startBatch(socket);
     this.flushHooks.push(fn);
+  }
+
+  /** Hands the commands sent so far in this turn to the kernel now; the turn's later commands batch on. */
+  flushNow(): void {
+    const socket = this.corked;
+    if (!socket) return;
+    socket.uncork();
+    socket.cork();
+    this.inBatch = 0;
   }
 
   private startBatch(socket: Socket): void {
@@ -126,6 +139,11 @@ export class CoalescingRedis extends Redis {
 export function beforeFlush(client: RedisClient, fn: () => void): void {
   if (client instanceof CoalescingRedis) client.beforeFlush(fn);
   else setImmediate(fn);
+}
+
+/** Hands the client's commands of this turn to the kernel now, when it batches them (CoalescingRedis). */
+export function flushNow(client: RedisClient): void {
+  if (client instanceof CoalescingRedis) client.flushNow();
 }
 
 export function createRedisClient(url: string, options: RedisClientOptions = {}): Redis {

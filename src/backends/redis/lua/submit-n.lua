@@ -1,0 +1,92 @@
+--[[
+  Applies a score operator to players' entries of leaderboard sorted sets, atomically: one or several writes (the
+  submissions one instance sends in one turn of its event loop), applied in order as if sent one after the other.
+
+  Write i (1-based) has three keys and seven arguments:
+  KEYS[3i-2] the sorted set: score = the entry's score (lower ranks first), member = <14 hex digits of at>:<playerId>,
+             so equal scores order by time, then by player id (Redis orders equal scores by member bytes)
+  KEYS[3i-1] hash playerId -> member (the player's current member)
+  KEYS[3i]   the set's marker: present while the set is complete
+  ARGV[7i-6] playerId
+  ARGV[7i-5] op: min | set | add
+  ARGV[7i-4] value: decimal integer, |value| <= 2^53-1
+  ARGV[7i-3] at for a score that changes: 14 hex digits
+  ARGV[7i-2] '1': write nothing and answer nil when the player has no entry in this set; '0' otherwise
+  ARGV[7i-1] score carried from another set ('' for none)
+  ARGV[7i]   at of the carried score (14 hex digits, '' for none)
+
+  Returns one answer per write, in order: {score, member, position (0-based), changed (1 or 0)}, nil (absent and
+  the 'only if present' flag set), an ErrorCode (-1 the marker is missing, -2 the score would leave +-(2^53-1)), or
+  the error a command of that write met.
+
+  Exactness: every score is an integer within 2^53-1, which a double (Lua number, Redis score) holds exactly.
+  Numbers go back to Redis only through redis.call (formatted with 17 significant digits) or as integer
+  replies, never through tostring or '..' (14 digits), so no digit is lost.
+]]
+local MAX = 9007199254740991
+
+local function submit(z, h, m, player, op, value, at, only_if_present, carry_score, carry_at)
+  if redis.call('EXISTS', m) == 0 then return -1 end
+  value = tonumber(value)
+
+  local old = redis.call('HGET', h, player)
+  local old_score
+  if old then
+    old_score = redis.call('ZSCORE', z, old)
+    if old_score then old_score = tonumber(old_score) else old = false end
+  end
+  if not old and only_if_present == '1' then return false end
+
+  -- The base the operator applies to: the entry here, combined with a carried one (see the port's SubmitRequest).
+  local base_score, base_at = old_score, old and string.sub(old, 1, 14)
+  if carry_score ~= '' then
+    carry_score = tonumber(carry_score)
+    if not base_score then
+      base_score, base_at = carry_score, carry_at
+    elseif op == 'min' then
+      if carry_score < base_score or (carry_score == base_score and tonumber(carry_at, 16) < tonumber(base_at, 16)) then
+        base_score, base_at = carry_score, carry_at
+      end
+    elseif op == 'add' then
+      base_score = base_score + carry_score
+      if math.abs(base_score) > MAX then return -2 end
+    end
+  end
+
+  local score
+  if op == 'set' then
+    score = value
+  elseif op == 'min' then
+    if base_score and base_score <= value then score = base_score else score = value end
+  else
+    score = (base_score or 0) + value
+    if math.abs(score) > MAX then return -2 end
+  end
+
+  local changed = (not base_score) or score ~= base_score
+  if not changed then at = base_at end
+  local member = at .. ':' .. player
+
+  if old ~= member or old_score ~= score then
+    if old then redis.call('ZREM', z, old) end
+    redis.call('ZADD', z, score, member)
+    redis.call('HSET', h, player, member)
+  end
+  return {score, member, redis.call('ZRANK', z, member), changed and 1 or 0}
+end
+
+-- A write that fails (a command refused, out of memory) answers its own error; the writes before it stay applied and
+-- answered, and the ones after it are still tried, as if each had been a call of its own.
+local answers = {}
+for i = 1, #KEYS / 3 do
+  local k, a = 3 * i - 3, 7 * i - 7
+  local ok, answer = pcall(submit, KEYS[k + 1], KEYS[k + 2], KEYS[k + 3], ARGV[a + 1], ARGV[a + 2], ARGV[a + 3], ARGV[a + 4], ARGV[a + 5], ARGV[a + 6], ARGV[a + 7])
+  if ok then
+    answers[i] = answer
+  elseif type(answer) == 'table' and answer.err then
+    answers[i] = answer
+  else
+    answers[i] = redis.error_reply(tostring(answer))
+  end
+end
+return answers

@@ -1,0 +1,76 @@
+// The Redis adapter of the sorted-set port on a single node: the score writes of one turn go out as one script call
+// per 16 writes, applied in order as if each had been its own call, and a write that fails fails alone.
+import { Command } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { RedisSortedSets } from '../../src/backends/redis/index.js';
+import { SetMissingError } from '../../src/backends/sorted-set-port.js';
+import { openTestRedis, type TestRedis } from '../helpers/redis.js';
+
+describe('Redis sorted sets (single node)', () => {
+  let redis: TestRedis;
+  let store: RedisSortedSets;
+  beforeAll(async () => {
+    redis = await openTestRedis();
+    store = new RedisSortedSets(redis.client, { keyPrefix: redis.prefix });
+  });
+  afterAll(async () => {
+    await redis?.cleanup();
+  });
+
+  /** Counts the script calls the client sends while `run` runs. */
+  async function scriptCalls<T>(run: () => Promise<T>): Promise<{ result: T; calls: number }> {
+    const client = redis.client;
+    const send = client.sendCommand.bind(client);
+    let calls = 0;
+    client.sendCommand = (command, stream) => {
+      if (command instanceof Command && /^eval/i.test(command.name)) calls++;
+      return send(command, stream);
+    };
+    try {
+      return { result: await run(), calls };
+    } finally {
+      client.sendCommand = send;
+    }
+  }
+
+  it('sends the writes of one turn as one call per 16, each answered as if applied alone, in order', async () => {
+    await store.restore('turn', async () => [], { force: true });
+    // 40 writes: p0..p19 get 100+i, then p0..p19 again with `min` of a lower value for the even ones only.
+    const { result, calls } = await scriptCalls(() => Promise.all([
+      ...Array.from({ length: 20 }, (_, i) => store.submit('turn', `p${i}`, { op: 'min', value: 100 + i, at: 1000 + i })),
+      ...Array.from({ length: 20 }, (_, i) => store.submit('turn', `p${i}`, { op: 'min', value: i % 2 === 0 ? i : 500, at: 2000 + i })),
+    ]));
+    expect(calls).toBe(3);
+    // The first 20 writes: each new player enters behind the ones before it.
+    expect(result.slice(0, 20).map((r) => r?.entry.position)).toEqual(Array.from({ length: 20 }, (_, i) => i));
+    expect(result.slice(0, 20).every((r) => r?.changed === true)).toBe(true);
+    const again = result.slice(20);
+    again.forEach((r, i) => {
+      expect(r?.changed).toBe(i % 2 === 0);
+      expect(r?.entry.score).toBe(i % 2 === 0 ? i : 100 + i);
+      expect(r?.entry.at).toBe(i % 2 === 0 ? 2000 + i : 1000 + i);
+    });
+    // p18 (now 18): the nine even players before it scored lower in this very turn; the odd ones (101..119) are behind.
+    expect(again[18]?.entry.position).toBe(9);
+    expect((await store.range('turn', 0, 40)).map((e) => e.playerId)).toEqual([
+      ...Array.from({ length: 10 }, (_, i) => `p${2 * i}`),
+      ...Array.from({ length: 10 }, (_, i) => `p${2 * i + 1}`),
+    ]);
+  });
+
+  it('fails only the write that meets an error or a missing set; the others of its call are applied', async () => {
+    await store.restore('good', async () => [], { force: true });
+    await store.restore('broken', async () => [], { force: true });
+    await redis.client.set(`${redis.prefix}lb:{broken}:h`, 'not a hash');
+    const settled = await Promise.allSettled([
+      store.submit('good', 'a', { op: 'set', value: 5, at: 1 }),
+      store.submit('broken', 'a', { op: 'set', value: 5, at: 2 }),
+      store.submit('never-made', 'a', { op: 'set', value: 5, at: 3 }),
+      store.submit('good', 'b', { op: 'set', value: 3, at: 4 }),
+    ]);
+    expect(settled[0]).toEqual({ status: 'fulfilled', value: { entry: { playerId: 'a', score: 5, at: 1, position: 0 }, changed: true } });
+    expect(settled[1]?.status === 'rejected' && String(settled[1].reason)).toMatch(/WRONGTYPE/);
+    expect(settled[2]?.status === 'rejected' && settled[2].reason).toBeInstanceOf(SetMissingError);
+    expect(settled[3]).toEqual({ status: 'fulfilled', value: { entry: { playerId: 'b', score: 3, at: 4, position: 0 }, changed: true } });
+  });
+});
