@@ -66,11 +66,15 @@ describe('Redis sorted sets (single node)', () => {
       store.submit('good', 'a', { op: 'set', value: 5, at: 1 }),
       store.submit('broken', 'a', { op: 'set', value: 5, at: 2 }),
       store.submit('never-made', 'a', { op: 'set', value: 5, at: 3 }),
+      // A write carrying a score from another set (a region move) between the others: it takes two more arguments.
+      store.submit('good', 'c', { op: 'min', value: 9, at: 5, carry: { score: 2, at: 1 } }),
       store.submit('good', 'b', { op: 'set', value: 3, at: 4 }),
     ]);
     expect(settled[0]).toEqual({ status: 'fulfilled', value: { entry: { playerId: 'a', score: 5, at: 1, position: 0 }, changed: true } });
     expect(settled[1]?.status === 'rejected' && String(settled[1].reason)).toMatch(/WRONGTYPE/);
     expect(settled[2]?.status === 'rejected' && settled[2].reason).toBeInstanceOf(SetMissingError);
-    expect(settled[3]).toEqual({ status: 'fulfilled', value: { entry: { playerId: 'b', score: 3, at: 4, position: 0 }, changed: true } });
+    // The carried 2 beats the submitted 9 under min: it stands, unchanged, with its own time.
+    expect(settled[3]).toEqual({ status: 'fulfilled', value: { entry: { playerId: 'c', score: 2, at: 1, position: 0 }, changed: false } });
+    expect(settled[4]).toEqual({ status: 'fulfilled', value: { entry: { playerId: 'b', score: 3, at: 4, position: 1 }, changed: true } });
   });
 });

@@ -79,10 +79,14 @@ interface SetKeys {
 interface PendingSubmit {
   set: string;
   playerId: string;
+  /** The script's arguments for this write but the set's number (see submit-n.lua). */
+  head: string;
   args: string[];
   resolve: (outcome: SubmitOutcome | undefined) => void;
   reject: (err: unknown) => void;
 }
+
+const OP_LETTERS: Readonly<Record<SubmitRequest['op'], string>> = { min: 'm', set: 's', add: 'a' };
 
 /** Writes per script call at most: several calls per turn let Redis start on the first while the rest are built. */
 const SUBMITS_PER_CALL = 16;
@@ -169,15 +173,13 @@ export class RedisSortedSets implements SortedSetStore {
   }
 
   submit(set: string, playerId: string, request: SubmitRequest): Promise<SubmitOutcome | undefined> {
-    const k = this.keys(set);
     const carry = request.carry;
-    const args = [
-      k.z, k.h, k.m,
-      playerId, request.op, String(request.value), atHex(request.at), request.onlyIfPresent ? '1' : '0',
-      carry ? String(carry.score) : '', carry ? atHex(carry.at) : '',
-    ];
+    const head = `${OP_LETTERS[request.op]}${request.onlyIfPresent ? '1' : '0'}${carry ? 'c' : '-'}`;
+    const args = carry
+      ? [playerId, String(request.value), atHex(request.at), String(carry.score), atHex(carry.at)]
+      : [playerId, String(request.value), atHex(request.at)];
     return new Promise((resolve, reject) => {
-      const write: PendingSubmit = { set, playerId, args, resolve, reject };
+      const write: PendingSubmit = { set, playerId, head, args, resolve, reject };
       // On a Redis Cluster the sets of one turn may live on different nodes: each write is its own call.
       if (!this.batchSubmits) return this.sendSubmits([write]);
       const pending = this.pendingSubmits;
@@ -200,11 +202,18 @@ export class RedisSortedSets implements SortedSetStore {
 
   /** One script call for the writes, in order; each write gets its own answer or error. */
   private sendSubmits(writes: readonly PendingSubmit[]): void {
+    // Each set's keys go once, however many writes of the call touch it.
     const keys: string[] = [];
     const argv: string[] = [];
+    const numbers = new Map<string, number>();
     for (const w of writes) {
-      keys.push(w.args[0] as string, w.args[1] as string, w.args[2] as string);
-      for (let i = 3; i < w.args.length; i++) argv.push(w.args[i] as string);
+      let n = numbers.get(w.set);
+      if (n === undefined) {
+        const k = this.keys(w.set);
+        keys.push(k.z, k.h, k.m);
+        numbers.set(w.set, (n = numbers.size + 1));
+      }
+      argv.push(w.head + n, ...w.args);
     }
     let sent: Promise<unknown>;
     try {

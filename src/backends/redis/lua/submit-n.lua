@@ -2,18 +2,18 @@
   Applies a score operator to players' entries of leaderboard sorted sets, atomically: one or several writes (the
   submissions one instance sends in one turn of its event loop), applied in order as if sent one after the other.
 
-  Write i (1-based) has three keys and seven arguments:
-  KEYS[3i-2] the sorted set: score = the entry's score (lower ranks first), member = <14 hex digits of at>:<playerId>,
-             so equal scores order by time, then by player id (Redis orders equal scores by member bytes)
-  KEYS[3i-1] hash playerId -> member (the player's current member)
-  KEYS[3i]   the set's marker: present while the set is complete
-  ARGV[7i-6] playerId
-  ARGV[7i-5] op: min | set | add
-  ARGV[7i-4] value: decimal integer, |value| <= 2^53-1
-  ARGV[7i-3] at for a score that changes: 14 hex digits
-  ARGV[7i-2] '1': write nothing and answer nil when the player has no entry in this set; '0' otherwise
-  ARGV[7i-1] score carried from another set ('' for none)
-  ARGV[7i]   at of the carried score (14 hex digits, '' for none)
+  Each set the writes touch has three keys, KEYS[3s-2..3s] for set s (1-based):
+    the sorted set: score = the entry's score (lower ranks first), member = <14 hex digits of at>:<playerId>,
+      so equal scores order by time, then by player id (Redis orders equal scores by member bytes)
+    hash playerId -> member (the player's current member)
+    the set's marker: present while the set is complete
+  Each write is four arguments, six when it carries a score from another set, one write after the other in ARGV:
+    head: op (m = min, s = set, a = add), then '1' to write nothing and answer nil when the player has no entry in
+          this set ('0' otherwise), then 'c' when a carried score follows ('-' otherwise), then the set's number s
+    playerId
+    value: decimal integer, |value| <= 2^53-1
+    at for a score that changes: 14 hex digits
+    [score carried from another set, and its at (14 hex digits)]
 
   Returns one answer per write, in order: {score, member, position (0-based), changed (1 or 0)}, nil (absent and
   the 'only if present' flag set), an ErrorCode (-1 the marker is missing, -2 the score would leave +-(2^53-1)), or
@@ -24,6 +24,7 @@
   replies, never through tostring or '..' (14 digits), so no digit is lost.
 ]]
 local MAX = 9007199254740991
+local OPS = {m = 'min', s = 'set', a = 'add'}
 
 local function submit(z, h, m, player, op, value, at, only_if_present, carry_score, carry_at)
   if redis.call('EXISTS', m) == 0 then return -1 end
@@ -39,7 +40,7 @@ local function submit(z, h, m, player, op, value, at, only_if_present, carry_sco
 
   -- The base the operator applies to: the entry here, combined with a carried one (see the port's SubmitRequest).
   local base_score, base_at = old_score, old and string.sub(old, 1, 14)
-  if carry_score ~= '' then
+  if carry_score then
     carry_score = tonumber(carry_score)
     if not base_score then
       base_score, base_at = carry_score, carry_at
@@ -78,15 +79,20 @@ end
 -- A write that fails (a command refused, out of memory) answers its own error; the writes before it stay applied and
 -- answered, and the ones after it are still tried, as if each had been a call of its own.
 local answers = {}
-for i = 1, #KEYS / 3 do
-  local k, a = 3 * i - 3, 7 * i - 7
-  local ok, answer = pcall(submit, KEYS[k + 1], KEYS[k + 2], KEYS[k + 3], ARGV[a + 1], ARGV[a + 2], ARGV[a + 3], ARGV[a + 4], ARGV[a + 5], ARGV[a + 6], ARGV[a + 7])
+local a = 1
+while a <= #ARGV do
+  local head = ARGV[a]
+  local set = 3 * tonumber(string.sub(head, 4)) - 3
+  local carry_score, carry_at
+  if string.sub(head, 3, 3) == 'c' then carry_score, carry_at = ARGV[a + 4], ARGV[a + 5] end
+  local ok, answer = pcall(submit, KEYS[set + 1], KEYS[set + 2], KEYS[set + 3], ARGV[a + 1], OPS[string.sub(head, 1, 1)], ARGV[a + 2], ARGV[a + 3], string.sub(head, 2, 2), carry_score, carry_at)
   if ok then
-    answers[i] = answer
+    answers[#answers + 1] = answer
   elseif type(answer) == 'table' and answer.err then
-    answers[i] = answer
+    answers[#answers + 1] = answer
   else
-    answers[i] = redis.error_reply(tostring(answer))
+    answers[#answers + 1] = redis.error_reply(tostring(answer))
   end
+  if carry_score then a = a + 6 else a = a + 4 end
 end
 return answers
