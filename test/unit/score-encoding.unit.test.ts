@@ -39,6 +39,10 @@ describe('score encoding', () => {
     expect(new Set(members.map((m) => m.length)).size).toBe(1);
     expect([...members].sort()).toEqual(members);
     for (const at of times) expect(parseMember(memberOf(at, 'a:b.c'), '-9007199254740991')).toEqual({ playerId: 'a:b.c', at, score: -MAX_SCORE });
+    // Exactly the 14 hex digits of the time, whatever times came before (the high digits of the last are kept).
+    for (const at of [2 ** 24 - 1, 2 ** 24, 2 ** 24 + 1, 2 ** 48 + 5, 3, Date.UTC(2026, 0, 1) * 1000 + 123_456, 2 ** 24 - 1, MAX_SCORE, 2 ** 32 * 2 ** 24 - 1]) {
+      expect(memberOf(at, 'p')).toBe(`${at.toString(16).padStart(14, '0')}:p`);
+    }
     expect(parseMember(memberOf(5, 'p'), '-0').score).toBe(0);
     expect(Object.is(parseMember(memberOf(5, 'p'), '-0').score, 0)).toBe(true);
     // The port's order equals the bytes order of members for equal scores.

@@ -45,8 +45,23 @@ export const DEFAULT_REDIS_SORTED_SETS_OPTIONS: Readonly<Required<RedisSortedSet
 /** Width of the time part of a member: 14 hex digits hold any integer up to 2^56, more than the 2^53 of `at`. */
 const AT_HEX_DIGITS = 14;
 
+const BYTE_HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
+/** The high 32 bits of the last time written, in hex: they change every 16.8 s of stamps. */
+let lastHigh = -1;
+let lastHighHex = '';
+
+/**
+ * `at` as 14 hex digits. Every score write makes one, and Number#toString(16) of a double this large took about
+ * 300 ns; the high 32 bits, which rarely change, are kept, and the low 24 come from a table (about 30 ns).
+ */
 function atHex(at: number): string {
-  return at.toString(16).padStart(AT_HEX_DIGITS, '0');
+  const high = Math.floor(at / 0x1000000);
+  const low = at - high * 0x1000000;
+  if (high !== lastHigh) {
+    lastHigh = high;
+    lastHighHex = high.toString(16).padStart(AT_HEX_DIGITS - 6, '0');
+  }
+  return lastHighHex + (BYTE_HEX[low >>> 16] as string) + (BYTE_HEX[(low >>> 8) & 0xff] as string) + (BYTE_HEX[low & 0xff] as string);
 }
 
 export function memberOf(at: number, playerId: string): string {
