@@ -2,7 +2,7 @@
 // per 16 writes, applied in order as if each had been its own call, and a write that fails fails alone.
 import { Command } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RedisSortedSets } from '../../src/backends/redis/index.js';
+import { memberOf, RedisSortedSets } from '../../src/backends/redis/index.js';
 import { SetMissingError } from '../../src/backends/sorted-set-port.js';
 import { openTestRedis, type TestRedis } from '../helpers/redis.js';
 
@@ -67,7 +67,7 @@ describe('Redis sorted sets (single node)', () => {
       store.submit('broken', 'a', { op: 'set', value: 5, at: 2 }),
       store.submit('never-made', 'a', { op: 'set', value: 5, at: 3 }),
       // A write carrying a score from another set (a region move) between the others: it takes two more arguments.
-      store.submit('good', 'c', { op: 'min', value: 9, at: 5, carry: { score: 2, at: 1 } }),
+      store.submit('good', 'c', { op: 'min', value: 9, at: 5, carry: { playerId: 'c', score: 2, at: 1 } }),
       store.submit('good', 'b', { op: 'set', value: 3, at: 4 }),
     ]);
     expect(settled[0]).toEqual({ status: 'fulfilled', value: { entry: { playerId: 'a', score: 5, at: 1, position: 0 }, changed: true } });
@@ -76,5 +76,35 @@ describe('Redis sorted sets (single node)', () => {
     // The carried 2 beats the submitted 9 under min: it stands, unchanged, with its own time.
     expect(settled[3]).toEqual({ status: 'fulfilled', value: { entry: { playerId: 'c', score: 2, at: 1, position: 0 }, changed: false } });
     expect(settled[4]).toEqual({ status: 'fulfilled', value: { entry: { playerId: 'b', score: 3, at: 4, position: 1 }, changed: true } });
+  });
+
+  it('reads and rewrites entries an older version stored (the member in the hash), and repairs a member the set lost', async () => {
+    await store.restore('legacy', async () => [], { force: true });
+    const z = `${redis.prefix}lb:{legacy}:z`;
+    const h = `${redis.prefix}lb:{legacy}:h`;
+    // As an older version wrote them: the hash holds the member, the score is only in the sorted set.
+    await redis.client.zadd(z, 7, memberOf(100, 'old'), 3, memberOf(90, 'older'));
+    await redis.client.hset(h, 'old', memberOf(100, 'old'), 'older', memberOf(90, 'older'));
+    expect(await store.find('legacy', 'old')).toEqual({ playerId: 'old', score: 7, at: 100, position: 1 });
+    // Not better under min: unchanged, and the entry is now stored the new way.
+    expect(await store.submit('legacy', 'old', { op: 'min', value: 9, at: 200 })).toEqual({ entry: { playerId: 'old', score: 7, at: 100, position: 1 }, changed: false });
+    expect(await redis.client.hget(h, 'old')).toBe(`${memberOf(100, 'old').slice(0, 14)}|7`);
+    expect(await store.submit('legacy', 'old', { op: 'min', value: 1, at: 300 })).toEqual({ entry: { playerId: 'old', score: 1, at: 300, position: 0 }, changed: true });
+    expect(await redis.client.zrange(z, 0, -1)).toEqual([memberOf(300, 'old'), memberOf(90, 'older')]);
+    expect(await store.take('legacy', 'older')).toEqual({ playerId: 'older', score: 3, at: 90 });
+
+    // The hash names an entry the sorted set lost (a key evicted on its own): the next write puts it back.
+    await redis.client.zrem(z, memberOf(300, 'old'));
+    expect(await store.submit('legacy', 'old', { op: 'min', value: 50, at: 400 })).toEqual({ entry: { playerId: 'old', score: 1, at: 300, position: 0 }, changed: false });
+    expect(await redis.client.zscore(z, memberOf(300, 'old'))).toBe('1');
+  });
+
+  it('keeps the exact score of every entry at the limits of ±(2^53−1)', async () => {
+    await store.restore('extremes', async () => [{ playerId: 'low', score: -9007199254740991, at: 1 }], { force: true });
+    expect(await store.submit('extremes', 'high', { op: 'set', value: 9007199254740991, at: 2 })).toEqual({ entry: { playerId: 'high', score: 9007199254740991, at: 2, position: 1 }, changed: true });
+    // Read back from the hash by the next write (no change under min), not from the sorted set.
+    expect((await store.submit('extremes', 'high', { op: 'min', value: 9007199254740991, at: 3 }))?.entry.score).toBe(9007199254740991);
+    expect((await store.submit('extremes', 'low', { op: 'add', value: 0, at: 4 }))?.entry.score).toBe(-9007199254740991);
+    expect((await store.submit('extremes', 'high', { op: 'add', value: -1, at: 5 }))?.entry.score).toBe(9007199254740990);
   });
 });

@@ -1,6 +1,8 @@
 // Redis adapter of the sorted-set port. Each set is three keys sharing one hash tag (one Redis Cluster slot):
 //   <prefix>lb:{<set>}:z  sorted set, member = <14 hex digits of at>:<playerId>, so equal scores order by time
-//   <prefix>lb:{<set>}:h  hash playerId → member
+//   <prefix>lb:{<set>}:h  hash playerId → <14 hex digits of at>|<score>: the entry, so a write reads it with one
+//                         command (a value without '|', written by an older version, is the member; the next change
+//                         of that entry rewrites it)
 //   <prefix>lb:{<set>}:m  marker, written last by a restore; every script refuses to work on a set without it
 // plus <prefix>lb:{<set>}:l, the lock that keeps two processes from rebuilding one set at once.
 // On a Redis Cluster the hash tag keeps every script's keys on one node; sets of one board may live on different nodes.
@@ -319,7 +321,7 @@ export class RedisSortedSets implements SortedSetStore {
         for (const e of batch) {
           const member = memberOf(e.at, e.playerId);
           zadd.push(String(e.score), member);
-          hset.push(e.playerId, member);
+          hset.push(e.playerId, `${atHex(e.at)}|${String(e.score)}`);
         }
         batch = [];
         await this.run(set, () => Promise.all([this.client.zadd(k.z, ...zadd), this.client.hset(k.h, ...hset)]));

@@ -6,7 +6,7 @@
   O(sets * log N) with few ties: entries with a lower score are counted with ZCOUNT, and those with the same score
   are read and compared when they are few, or searched by position (O(log(ties) * log N)) when they are many.
 
-  numkeys 3 x sets; KEYS[3i-2] the i-th sorted set, KEYS[3i-1] its hash playerId -> member, KEYS[3i] its marker
+  numkeys 3 x sets; KEYS[3i-2] the i-th sorted set, KEYS[3i-1] its hash playerId -> '<at>|<score>' (or, from an older version, the member), KEYS[3i] its marker
   ARGV[1] playerId
 
   Returns {score (string, exact), member, position in the union (0-based)}, nil when the player has no entry in any
@@ -30,6 +30,8 @@ local TIES_READ = 16
 local own, member, score, score_text
 for i = 1, sets do
   local m = redis.call('HGET', KEYS[3 * i - 1], ARGV[1])
+  -- The hash holds '<at>|<score>' of the entry (or, written by an older version, the member itself).
+  if m and string.sub(m, 15, 15) == '|' then m = string.sub(m, 1, 14) .. ':' .. ARGV[1] end
   if m then
     local s = redis.call('ZSCORE', KEYS[3 * i - 2], m)
     if s then

@@ -5,7 +5,9 @@
   Each set the writes touch has three keys, KEYS[3s-2..3s] for set s (1-based):
     the sorted set: score = the entry's score (lower ranks first), member = <14 hex digits of at>:<playerId>,
       so equal scores order by time, then by player id (Redis orders equal scores by member bytes)
-    hash playerId -> member (the player's current member)
+    hash playerId -> '<at>|<score>' of the player's entry (the member is '<at>:<playerId>'), so a write reads its
+      entry with one command; a value without '|' is a member written by an older version (its score then comes
+      from the sorted set), replaced by the next change
     the set's marker: present while the set is complete
   Each write is four arguments, six when it carries a score from another set, one write after the other in ARGV:
     head: op (m = min, s = set, a = add), then '1' to write nothing and answer nil when the player has no entry in
@@ -30,11 +32,15 @@ local function submit(z, h, m, player, op, value, at, only_if_present, carry_sco
   if redis.call('EXISTS', m) == 0 then return -1 end
   value = tonumber(value)
 
-  local old = redis.call('HGET', h, player)
-  local old_score
-  if old then
-    old_score = redis.call('ZSCORE', z, old)
-    if old_score then old_score = tonumber(old_score) else old = false end
+  local stored = redis.call('HGET', h, player)
+  local old, old_score = false, nil
+  if stored then
+    if string.sub(stored, 15, 15) == '|' then
+      old, old_score = string.sub(stored, 1, 14) .. ':' .. player, tonumber(string.sub(stored, 16))
+    else
+      old_score = redis.call('ZSCORE', z, stored)
+      if old_score then old, old_score = stored, tonumber(old_score) end
+    end
   end
   if not old and only_if_present == '1' then return false end
 
@@ -68,12 +74,18 @@ local function submit(z, h, m, player, op, value, at, only_if_present, carry_sco
   if not changed then at = base_at end
   local member = at .. ':' .. player
 
-  if old ~= member or old_score ~= score then
+  if old ~= member or old_score ~= score or string.sub(stored, 15, 15) ~= '|' then
     if old then redis.call('ZREM', z, old) end
     redis.call('ZADD', z, score, member)
-    redis.call('HSET', h, player, member)
+    redis.call('HSET', h, player, at .. '|' .. string.format('%.17g', score))
   end
-  return {score, member, redis.call('ZRANK', z, member), changed and 1 or 0}
+  local position = redis.call('ZRANK', z, member)
+  if not position then
+    -- The hash named an entry the sorted set does not have (a key evicted on its own): put it back.
+    redis.call('ZADD', z, score, member)
+    position = redis.call('ZRANK', z, member)
+  end
+  return {score, member, position, changed and 1 or 0}
 end
 
 -- A write that fails (a command refused, out of memory) answers its own error; the writes before it stay applied and
