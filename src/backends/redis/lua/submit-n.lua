@@ -28,8 +28,7 @@
 local MAX = 9007199254740991
 local OPS = {m = 'min', s = 'set', a = 'add'}
 
-local function submit(z, h, m, player, op, value, at, only_if_present, carry_score, carry_at)
-  if redis.call('EXISTS', m) == 0 then return -1 end
+local function submit(z, h, player, op, value, at, only_if_present, carry_score, carry_at)
   value = tonumber(value)
 
   local stored = redis.call('HGET', h, player)
@@ -90,14 +89,20 @@ end
 
 -- A write that fails (a command refused, out of memory) answers its own error; the writes before it stay applied and
 -- answered, and the ones after it are still tried, as if each had been a call of its own.
+-- A set's marker is looked at once per call: nothing in this script removes one, so it cannot go in between.
 local answers = {}
+local complete = {}
 local a = 1
 while a <= #ARGV do
   local head = ARGV[a]
   local set = 3 * tonumber(string.sub(head, 4)) - 3
   local carry_score, carry_at
   if string.sub(head, 3, 3) == 'c' then carry_score, carry_at = ARGV[a + 4], ARGV[a + 5] end
-  local ok, answer = pcall(submit, KEYS[set + 1], KEYS[set + 2], KEYS[set + 3], ARGV[a + 1], OPS[string.sub(head, 1, 1)], ARGV[a + 2], ARGV[a + 3], string.sub(head, 2, 2), carry_score, carry_at)
+  if complete[set] == nil then complete[set] = redis.call('EXISTS', KEYS[set + 3]) == 1 end
+  local ok, answer = true, -1
+  if complete[set] then
+    ok, answer = pcall(submit, KEYS[set + 1], KEYS[set + 2], ARGV[a + 1], OPS[string.sub(head, 1, 1)], ARGV[a + 2], ARGV[a + 3], string.sub(head, 2, 2), carry_score, carry_at)
+  end
   if ok then
     answers[#answers + 1] = answer
   elseif type(answer) == 'table' and answer.err then
