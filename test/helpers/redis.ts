@@ -1,7 +1,7 @@
 // Redis for tests: the machine's shared Redis, each test in its own key prefix, whose keys are deleted afterwards
 // (never FLUSHALL/FLUSHDB: other tests and engineers share the server).
 import { randomUUID } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import { Command, type Redis } from 'ioredis';
 import { connectRedis, createRedisClient } from '../../src/backends/redis/index.js';
 
 export const REDIS_TEST_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -59,5 +59,20 @@ export async function deleteKeys(prefix: string): Promise<void> {
     await deleteKeysWithPrefix(client, prefix);
   } finally {
     client.disconnect();
+  }
+}
+
+/** Counts the script calls (EVAL, EVALSHA) `client` sends while `run` runs. */
+export async function countScriptCalls<T>(client: Redis, run: () => Promise<T>): Promise<{ result: T; calls: number }> {
+  const send = client.sendCommand.bind(client);
+  let calls = 0;
+  client.sendCommand = (command, stream) => {
+    if (command instanceof Command && /^eval/i.test(command.name)) calls++;
+    return send(command, stream);
+  };
+  try {
+    return { result: await run(), calls };
+  } finally {
+    client.sendCommand = send;
   }
 }

@@ -17,18 +17,7 @@ describe('Redis client (single node)', () => {
 
   it('sends the commands of one turn in a write per batch, each with its own reply and error, in order', async () => {
     const key = `${redis.prefix}coalesce`;
-    let writes = 0;
-    const socket = redis.client.stream as Socket & { _write: Socket['_write']; _writev: NonNullable<Socket['_writev']> };
-    const write = socket._write;
-    const writev = socket._writev;
-    socket._write = function (...args) {
-      writes++;
-      return write.apply(this, args);
-    };
-    socket._writev = function (...args) {
-      writes++;
-      return writev.apply(this, args);
-    };
+    const writes = countWrites(redis.client);
     try {
       const sent = [
         ...Array.from({ length: 20 }, (_, i) => redis.client.rpush(key, `v${i}`)),
@@ -36,51 +25,39 @@ describe('Redis client (single node)', () => {
         redis.client.lrange(key, 0, -1),
       ];
       const replies = await Promise.all(sent);
-      expect(writes).toBe(Math.ceil(sent.length / DEFAULT_MAX_BATCH));
+      expect(writes.count).toBe(Math.ceil(sent.length / DEFAULT_MAX_BATCH));
       expect(replies.slice(0, 20)).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
       expect(replies[20]).toMatch(/WRONGTYPE/);
       expect(replies[21]).toEqual(Array.from({ length: 20 }, (_, i) => `v${i}`));
 
       // A long turn: full batches go out as they fill, the rest at the end of the turn.
-      writes = 0;
+      writes.count = 0;
       const many = await Promise.all(Array.from({ length: 5 * DEFAULT_MAX_BATCH + 3 }, (_, i) => redis.client.echo(`e${i}`)));
       expect(many).toEqual(Array.from({ length: 5 * DEFAULT_MAX_BATCH + 3 }, (_, i) => `e${i}`));
-      expect(writes).toBe(6);
+      expect(writes.count).toBe(6);
 
       // Commands from several callbacks of one turn (as a server's requests read from several sockets) share a write.
-      writes = 0;
+      writes.count = 0;
       const fromCallbacks = await new Promise<unknown[]>((resolve) => {
         const sent: Array<Promise<unknown>> = [];
         for (let i = 0; i < 3; i++) setImmediate(() => sent.push(redis.client.echo(`t${i}`)));
         setImmediate(() => resolve(Promise.all(sent)));
       });
       expect(fromCallbacks).toEqual(['t0', 't1', 't2']);
-      expect(writes).toBe(1);
+      expect(writes.count).toBe(1);
 
       // Commands of later turns go out in writes of their own.
-      writes = 0;
+      writes.count = 0;
       await redis.client.llen(key);
       await redis.client.llen(key);
-      expect(writes).toBe(2);
+      expect(writes.count).toBe(2);
     } finally {
-      socket._write = write;
-      socket._writev = writev;
+      writes.stop();
     }
   });
 
   it('runs a beforeFlush hook at the end of the turn, its commands in the same write as the turn\'s others', async () => {
-    let writes = 0;
-    const socket = redis.client.stream as Socket & { _write: Socket['_write']; _writev: NonNullable<Socket['_writev']> };
-    const write = socket._write;
-    const writev = socket._writev;
-    socket._write = function (...args) {
-      writes++;
-      return write.apply(this, args);
-    };
-    socket._writev = function (...args) {
-      writes++;
-      return writev.apply(this, args);
-    };
+    const writes = countWrites(redis.client);
     try {
       const order: string[] = [];
       // Two callbacks of one turn (as a server's requests read from two sockets): the hook the first one asks for
@@ -103,16 +80,38 @@ describe('Redis client (single node)', () => {
       });
       expect(order).toEqual(['first callback', 'second callback', 'hook']);
       expect(replies).toEqual(['first', 'later', 'from the hook']);
-      expect(writes).toBe(1);
+      expect(writes.count).toBe(1);
 
       // A hook alone starts a batch of its own.
-      writes = 0;
+      writes.count = 0;
       const alone = await new Promise<unknown>((resolve) => beforeFlush(redis.client, () => resolve(redis.client.echo('alone'))));
       expect(alone).toBe('alone');
-      expect(writes).toBe(1);
+      expect(writes.count).toBe(1);
     } finally {
-      socket._write = write;
-      socket._writev = writev;
+      writes.stop();
     }
   });
 });
+
+/** Counts the writes (system calls) of the client's socket until stopped. */
+function countWrites(client: TestRedis['client']): { count: number; stop: () => void } {
+  const socket = client.stream as Socket & { _write: Socket['_write']; _writev: NonNullable<Socket['_writev']> };
+  const write = socket._write;
+  const writev = socket._writev;
+  const counter = {
+    count: 0,
+    stop: () => {
+      socket._write = write;
+      socket._writev = writev;
+    },
+  };
+  socket._write = function (...args) {
+    counter.count++;
+    return write.apply(this, args);
+  };
+  socket._writev = function (...args) {
+    counter.count++;
+    return writev.apply(this, args);
+  };
+  return counter;
+}

@@ -1,10 +1,9 @@
 // The Redis adapter of the sorted-set port on a single node: the score writes of one turn go out as one script call
 // per 16 writes, applied in order as if each had been its own call, and a write that fails fails alone.
-import { Command } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { memberOf, RedisSortedSets } from '../../src/backends/redis/index.js';
 import { SetMissingError } from '../../src/backends/sorted-set-port.js';
-import { openTestRedis, type TestRedis } from '../helpers/redis.js';
+import { countScriptCalls, openTestRedis, type TestRedis } from '../helpers/redis.js';
 
 describe('Redis sorted sets (single node)', () => {
   let redis: TestRedis;
@@ -17,26 +16,10 @@ describe('Redis sorted sets (single node)', () => {
     await redis?.cleanup();
   });
 
-  /** Counts the script calls the client sends while `run` runs. */
-  async function scriptCalls<T>(run: () => Promise<T>): Promise<{ result: T; calls: number }> {
-    const client = redis.client;
-    const send = client.sendCommand.bind(client);
-    let calls = 0;
-    client.sendCommand = (command, stream) => {
-      if (command instanceof Command && /^eval/i.test(command.name)) calls++;
-      return send(command, stream);
-    };
-    try {
-      return { result: await run(), calls };
-    } finally {
-      client.sendCommand = send;
-    }
-  }
-
   it('sends the writes of one turn as one call per 16, each answered as if applied alone, in order', async () => {
     await store.restore('turn', async () => [], { force: true });
     // 40 writes: p0..p19 get 100+i, then p0..p19 again with `min` of a lower value for the even ones only.
-    const { result, calls } = await scriptCalls(() => Promise.all([
+    const { result, calls } = await countScriptCalls(redis.client, () => Promise.all([
       ...Array.from({ length: 20 }, (_, i) => store.submit('turn', `p${i}`, { op: 'min', value: 100 + i, at: 1000 + i })),
       ...Array.from({ length: 20 }, (_, i) => store.submit('turn', `p${i}`, { op: 'min', value: i % 2 === 0 ? i : 500, at: 2000 + i })),
     ]));

@@ -1,10 +1,9 @@
 // The Redis adapter of the fleet's token buckets on a single node: the takes of one turn go out as one script call,
 // and each still gets its own answer, in order, as if taken one after the other.
-import { Command } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectRedis, createRedisClient } from '../../src/backends/redis/index.js';
 import { RedisTokenBuckets } from '../../src/backends/redis/redis-token-buckets.js';
-import { openTestRedis, type TestRedis } from '../helpers/redis.js';
+import { countScriptCalls, openTestRedis, type TestRedis } from '../helpers/redis.js';
 
 describe('Redis token buckets (single node)', () => {
   let redis: TestRedis;
@@ -15,26 +14,10 @@ describe('Redis token buckets (single node)', () => {
     await redis?.cleanup();
   });
 
-  /** Counts the script calls the client sends while `run` runs. */
-  async function scriptCalls<T>(run: () => Promise<T>): Promise<{ result: T; calls: number }> {
-    const client = redis.client;
-    const send = client.sendCommand.bind(client);
-    let calls = 0;
-    client.sendCommand = (command, stream) => {
-      if (command instanceof Command && /^eval/i.test(command.name)) calls++;
-      return send(command, stream);
-    };
-    try {
-      return { result: await run(), calls };
-    } finally {
-      client.sendCommand = send;
-    }
-  }
-
   it('answers the takes of one turn with one script call, each bucket on its own and a bucket named twice in order', async () => {
     const store = new RedisTokenBuckets(redis.client, { keyPrefix: redis.prefix });
     const limits = { perSecond: 1, capacity: 3 };
-    const { result, calls } = await scriptCalls(() => Promise.all([
+    const { result, calls } = await countScriptCalls(redis.client, () => Promise.all([
       ...Array.from({ length: 10 }, (_, i) => store.take(`player:b${i}`, limits, 2)),
       store.take('player:b0', limits, 2),
       store.take('player:b1', limits, 1),
@@ -50,7 +33,7 @@ describe('Redis token buckets (single node)', () => {
     expect(Number(stored)).toBeCloseTo(1, 1);
 
     // Takes of a later turn are a call of their own.
-    const later = await scriptCalls(() => store.take('player:b5', limits, 1));
+    const later = await countScriptCalls(redis.client, () => store.take('player:b5', limits, 1));
     expect(later.calls).toBe(1);
     expect(later.result.granted).toBe(1);
   });
@@ -69,7 +52,7 @@ describe('Redis token buckets (single node)', () => {
 
   it('splits a very large turn into several calls, every take answered', async () => {
     const store = new RedisTokenBuckets(redis.client, { keyPrefix: redis.prefix });
-    const { result, calls } = await scriptCalls(() => Promise.all(Array.from({ length: 300 }, (_, i) => store.take(`player:many${i}`, { perSecond: 10, capacity: 10 }, 1))));
+    const { result, calls } = await countScriptCalls(redis.client, () => Promise.all(Array.from({ length: 300 }, (_, i) => store.take(`player:many${i}`, { perSecond: 10, capacity: 10 }, 1))));
     expect(calls).toBe(3);
     expect(result.every((r) => r.granted === 1 && r.retryAfterMs === 0)).toBe(true);
   });

@@ -146,6 +146,35 @@ export function flushNow(client: RedisClient): void {
   if (client instanceof CoalescingRedis) client.flushNow();
 }
 
+/**
+ * Gathers the requests of one turn of the event loop into calls of at most `perCall` requests: a full call is sent at
+ * once and handed to the kernel, so Redis works on it while the turn goes on; the rest is sent right before the
+ * turn's other commands go out (see beforeFlush). Requests reach `send` in the order they were added. `send` must not
+ * throw: it answers its requests itself, errors included.
+ */
+export class TurnBatcher<T> {
+  private pending: T[] = [];
+
+  constructor(private readonly client: RedisClient, private readonly perCall: number, private readonly send: (batch: T[]) => void) {}
+
+  add(request: T): void {
+    const pending = this.pending;
+    pending.push(request);
+    if (pending.length === 1) beforeFlush(this.client, this.flush);
+    else if (pending.length === this.perCall) {
+      this.pending = [];
+      this.send(pending);
+      flushNow(this.client);
+    }
+  }
+
+  private readonly flush = (): void => {
+    const rest = this.pending;
+    this.pending = [];
+    if (rest.length > 0) this.send(rest);
+  };
+}
+
 export function createRedisClient(url: string, options: RedisClientOptions = {}): Redis {
   const client = new CoalescingRedis(url, {
     connectionName: options.name ?? 'realmstate',

@@ -8,7 +8,7 @@
 // On a Redis Cluster the hash tag keeps every script's keys on one node; sets of one board may live on different nodes.
 // Data keys never expire: with an eviction policy that evicts them (allkeys-*), the marker is what tells us.
 // Score writes are the hot path: on a single node the writes of one turn of the event loop go out as one script call
-// per SUBMITS_PER_CALL writes (a full call at once, the rest with the turn's other commands), applied in order, each
+// per SUBMITS_PER_CALL writes (a full call at once, the rest with the turn's other commands: TurnBatcher), applied in order, each
 // answered (or failed) on its own. Measured with 64 callers (bench/scenarios/lb-submit.ts), this took the adapter
 // from 0.81x to 0.97x of raw ZADD and the client's CPU per write from 11.3 to 7.2 us: a command, its promise and
 // its parse per write were most of the client's work, and Redis saves a script call's overhead per write too.
@@ -20,7 +20,7 @@ import type {
 } from '../sorted-set-port.js';
 import { mergeFirst } from '../sorted-set-merge.js';
 import { defineScripts, scriptFunctions, type ScriptFn } from './lua-scripts.js';
-import { beforeFlush, flushNow, isCluster, redisFailure, type RedisClient } from './redis-client.js';
+import { isCluster, redisFailure, TurnBatcher, type RedisClient } from './redis-client.js';
 import { errorFromCode, isErrorCode } from './script-errors.js';
 
 export interface RedisSortedSetsOptions {
@@ -121,8 +121,7 @@ export class RedisSortedSets implements SortedSetStore {
   private readonly submitScript: ScriptFn;
   private readonly keyCache = new Map<string, SetKeys>();
   /** On a single node, the score writes of one turn go out as one script call per SUBMITS_PER_CALL writes. */
-  private readonly batchSubmits: boolean;
-  private pendingSubmits: PendingSubmit[] = [];
+  private readonly submits: TurnBatcher<PendingSubmit> | undefined;
   /**
    * The union reads: on a single node only. A script must name every key it touches, and on a Redis Cluster the sets
    * of one board season carry different hash tags (each may live on another node), so there they stay per set.
@@ -140,7 +139,8 @@ export class RedisSortedSets implements SortedSetStore {
     this.call = defineScripts(client);
     const scripts = scriptFunctions(client);
     this.submitScript = scripts.get('submit') as ScriptFn;
-    this.batchSubmits = !isCluster(client);
+    // On a Redis Cluster the sets of one turn may live on different nodes: there each write is its own call.
+    this.submits = isCluster(client) ? undefined : new TurnBatcher(client, SUBMITS_PER_CALL, (writes) => this.sendSubmits(writes));
     if (!isCluster(client)) {
       const rangeUnion = scripts.get('range-union') as ScriptFn;
       const findUnion = scripts.get('find-union') as ScriptFn;
@@ -197,25 +197,10 @@ export class RedisSortedSets implements SortedSetStore {
       : [playerId, String(request.value), atHex(request.at)];
     return new Promise((resolve, reject) => {
       const write: PendingSubmit = { set, playerId, head, args, resolve, reject };
-      // On a Redis Cluster the sets of one turn may live on different nodes: each write is its own call.
-      if (!this.batchSubmits) return this.sendSubmits([write]);
-      const pending = this.pendingSubmits;
-      pending.push(write);
-      if (pending.length === 1) beforeFlush(this.client, this.flushSubmits);
-      else if (pending.length === SUBMITS_PER_CALL) {
-        // A full call goes out now, so Redis works on it while this turn goes on.
-        this.pendingSubmits = [];
-        this.sendSubmits(pending);
-        flushNow(this.client);
-      }
+      if (this.submits) this.submits.add(write);
+      else this.sendSubmits([write]);
     });
   }
-
-  private readonly flushSubmits = (): void => {
-    const all = this.pendingSubmits;
-    this.pendingSubmits = [];
-    for (let i = 0; i < all.length; i += SUBMITS_PER_CALL) this.sendSubmits(all.slice(i, i + SUBMITS_PER_CALL));
-  };
 
   /** One script call for the writes, in order; each write gets its own answer or error. */
   private sendSubmits(writes: readonly PendingSubmit[]): void {

@@ -5,7 +5,7 @@
 // On a Redis Cluster the buckets of one turn live on different nodes, so each take is its own call.
 import type { SharedBucketStore } from '../shared-bucket-port.js';
 import { defineScripts } from './lua-scripts.js';
-import { beforeFlush, isCluster, type RedisClient } from './redis-client.js';
+import { isCluster, TurnBatcher, type RedisClient } from './redis-client.js';
 
 type Taken = { granted: number; retryAfterMs: number };
 
@@ -23,36 +23,32 @@ const MAX_BUCKETS_PER_CALL = 128;
 
 export class RedisTokenBuckets implements SharedBucketStore {
   private readonly call: (name: string, ...args: Array<string | number>) => Promise<unknown>;
-  private readonly batched: boolean;
-  private pending: PendingTake[] = [];
+  /** On a single Redis, the takes of one turn go out as one call per MAX_BUCKETS_PER_CALL takes. */
+  private readonly takes: TurnBatcher<PendingTake> | undefined;
 
-  constructor(private readonly client: RedisClient, private readonly options: { keyPrefix: string }) {
+  constructor(client: RedisClient, private readonly options: { keyPrefix: string }) {
     this.call = defineScripts(client);
-    this.batched = !isCluster(client);
+    this.takes = isCluster(client) ? undefined : new TurnBatcher(client, MAX_BUCKETS_PER_CALL, (batch) => this.answer(batch));
   }
 
   take(bucket: string, limits: { perSecond: number; capacity: number }, n: number): Promise<Taken> {
     const key = `${this.options.keyPrefix}rl:{${bucket}}`;
-    if (!this.batched) return this.send([{ key, perSecond: limits.perSecond, capacity: limits.capacity, n }]).then((all) => all[0] as Taken);
     return new Promise<Taken>((resolve, reject) => {
-      this.pending.push({ key, perSecond: limits.perSecond, capacity: limits.capacity, n, resolve, reject });
-      if (this.pending.length === 1) beforeFlush(this.client, this.flush);
+      const take: PendingTake = { key, perSecond: limits.perSecond, capacity: limits.capacity, n, resolve, reject };
+      if (this.takes) this.takes.add(take);
+      else this.answer([take]);
     });
   }
 
-  private readonly flush = (): void => {
-    const all = this.pending;
-    this.pending = [];
-    for (let i = 0; i < all.length; i += MAX_BUCKETS_PER_CALL) {
-      const batch = all.slice(i, i + MAX_BUCKETS_PER_CALL);
-      this.send(batch).then(
-        (taken) => batch.forEach((t, j) => t.resolve(taken[j] as Taken)),
-        (err: unknown) => batch.forEach((t) => t.reject(err)),
-      );
-    }
-  };
+  /** One script call for the takes, in order; each is answered with its own bucket's outcome. */
+  private answer(batch: readonly PendingTake[]): void {
+    this.send(batch).then(
+      (taken) => batch.forEach((t, i) => t.resolve(taken[i] as Taken)),
+      (err: unknown) => batch.forEach((t) => t.reject(err)),
+    );
+  }
 
-  private async send(takes: ReadonlyArray<Omit<PendingTake, 'resolve' | 'reject'>>): Promise<Taken[]> {
+  private async send(takes: readonly PendingTake[]): Promise<Taken[]> {
     const args: Array<string | number> = [takes.length];
     for (const t of takes) args.push(t.key);
     for (const t of takes) args.push(t.perSecond, t.capacity, t.n);
